@@ -1,0 +1,31 @@
+# make run   - the product: web server and a Django-Q2 worker on SQLite + the ORM broker
+# make test  - the whole test suite (DATABASE_URL=postgres://... to run it on PostgreSQL)
+PYTHON ?= python3
+VENV ?= .venv
+DJANGO ?= django>=5.2,<7
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint check install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]" "$(DJANGO)"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python manage.py rundemo
+
+test: $(STAMP)
+	$(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

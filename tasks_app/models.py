@@ -1,0 +1,144 @@
+"""Task and subscriber tables. Writes go through ``services`` and ``lifecycle`` only."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tasks_app.querysets import TaskQuerySet
+
+
+class TaskStatus(models.TextChoices):
+    PENDING = "PENDING", _("Pending")
+    IN_PROGRESS = "IN_PROGRESS", _("In progress")
+    ABORTING = "ABORTING", _("Aborting")
+    SUCCESS = "SUCCESS", _("Success")
+    FAILURE = "FAILURE", _("Failure")
+    ABORTED = "ABORTED", _("Aborted")
+    TIMED_OUT = "TIMED_OUT", _("Timed out")
+
+
+ACTIVE_STATUSES = frozenset({TaskStatus.PENDING, TaskStatus.IN_PROGRESS, TaskStatus.ABORTING})
+TERMINAL_STATUSES = frozenset(
+    {TaskStatus.SUCCESS, TaskStatus.FAILURE, TaskStatus.ABORTED, TaskStatus.TIMED_OUT}
+)
+
+
+class TaskScope(models.TextChoices):
+    PRIVATE = "private", _("Private")
+    SHARED = "shared", _("Shared")
+    SYSTEM = "system", _("System")
+
+
+class Task(models.Model):
+    uuid = models.UUIDField(_("uuid"), default=uuid.uuid4, unique=True, editable=False)
+    task_type = models.CharField(_("task type"), max_length=200)
+    task_key = models.CharField(_("task key"), max_length=256)
+    task_name = models.CharField(_("task name"), max_length=256, blank=True, default="")
+    scope = models.CharField(_("scope"), max_length=16, choices=TaskScope.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=TaskStatus.choices, default=TaskStatus.PENDING
+    )
+    # Hash of scope|type|key[|user]; unique while active, cleared on the terminal transition.
+    dedup_key = models.CharField(
+        _("dedup key"), max_length=64, null=True, unique=True, editable=False
+    )
+    parameters = models.JSONField(_("parameters"), default=dict, blank=True)
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    result = models.JSONField(_("result"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="gtf_tasks",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    timeout = models.PositiveIntegerField(_("timeout (seconds)"), null=True, blank=True)
+    progress_current = models.FloatField(_("progress current"), null=True, blank=True)
+    progress_total = models.FloatField(_("progress total"), null=True, blank=True)
+    progress_percent = models.FloatField(_("progress percent"), null=True, blank=True)
+    is_abortable = models.BooleanField(_("abortable"), default=False)
+    error_message = models.TextField(_("error message"), blank=True, default="")
+    error_type = models.CharField(_("error type"), max_length=255, blank=True, default="")
+    error_traceback = models.TextField(_("error traceback"), blank=True, default="")
+    attempt = models.PositiveIntegerField(_("attempt"), default=0)
+    worker_id = models.CharField(_("worker id"), max_length=255, blank=True, default="")
+    heartbeat_at = models.DateTimeField(_("heartbeat at"), null=True, blank=True)
+
+    objects = TaskQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="gtf_task_status_created"),
+            models.Index(fields=["task_type", "-created_at"], name="gtf_task_type_created"),
+            models.Index(fields=["scope", "-created_at"], name="gtf_task_scope_created"),
+            models.Index(fields=["created_by", "-created_at"], name="gtf_task_creator_created"),
+            models.Index(fields=["task_key"], name="gtf_task_key"),
+            models.Index(fields=["-created_at"], name="gtf_task_created"),
+            models.Index(fields=["updated_at"], name="gtf_task_updated"),
+            models.Index(fields=["status", "heartbeat_at"], name="gtf_task_status_heartbeat"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scope__in=TaskScope.values), name="gtf_task_scope_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=TaskStatus.values), name="gtf_task_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_type}:{self.task_key} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at is None:
+            return None
+        from django.utils import timezone
+
+        end = self.ended_at or timezone.now()
+        return max((end - self.started_at).total_seconds(), 0.0)
+
+
+class TaskSubscriber(models.Model):
+    task = models.ForeignKey(
+        Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="subscribers"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="gtf_subscriptions",
+    )
+    subscribed_at = models.DateTimeField(_("subscribed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("task subscriber")
+        verbose_name_plural = _("task subscribers")
+        ordering = ["subscribed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "user"], name="gtf_subscriber_unique")
+        ]
+        indexes = [models.Index(fields=["user", "task"], name="gtf_subscriber_user_task")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} -> {self.task_id}"

@@ -1,0 +1,225 @@
+"""The one entry point a worker calls: run the task with this uuid, start to finish."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import F
+from django.utils import timezone
+
+from tasks_app import lifecycle, params, signals
+from tasks_app.conf import conf
+from tasks_app.context import TaskAborted, TaskContext
+from tasks_app.exceptions import UnknownTaskType
+from tasks_app.jsonsafe import clean_text, json_safe
+from tasks_app.models import Task, TaskStatus
+from tasks_app.monitor import Monitor
+from tasks_app.registry import TaskDefinition, registry
+
+logger = logging.getLogger("tasks_app.runner")
+S = TaskStatus
+
+# Checks run before a pending task starts; each returns a reason to refuse it, or None.
+START_GUARDS: list = []
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class Outcome:
+    result: Any = None
+    error: BaseException | None = None
+    handler_errors: list[str] = field(default_factory=list)
+    hard_timeout: bool = False
+
+
+def _error_fields(exc: BaseException) -> dict[str, str]:
+    """Message, type and the traceback of *this* exception, not of whatever was last handled."""
+    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return {
+        "error_message": clean_text(str(exc) or type(exc).__name__),
+        "error_type": clean_text(f"{type(exc).__module__}.{type(exc).__qualname__}"),
+        "error_traceback": clean_text(tb),
+    }
+
+
+def _fail_unstarted(task: Task, message: str, error_type: str) -> None:
+    if lifecycle.transition(
+        task.pk, current=S.PENDING, target=S.FAILURE, error_message=message, error_type=error_type
+    ):
+        task.refresh_from_db()
+        signals.task_finished.send(sender=Task, task=task, status=task.status)
+    logger.warning("Task %s not started: %s", task.uuid, message, extra={"action": "refuse"})
+
+
+def run_task(task_uuid: str) -> str | None:
+    """Run the pending task ``task_uuid``; return its final status, or None if not run.
+
+    A task that is not PENDING (aborted meanwhile, or already taken by another delivery of
+    the same message) is left alone, so a redelivered message never runs a task twice.
+    """
+    task = Task.objects.filter(uuid=task_uuid).first()
+    if task is None or task.status != S.PENDING:
+        logger.info("Task %s not run: %s", task_uuid, "missing" if task is None else task.status)
+        return None
+    try:
+        definition = registry.get(task.task_type)
+    except UnknownTaskType:
+        _fail_unstarted(
+            task,
+            f"Task type {task.task_type!r} is not registered in this worker.",
+            "UnknownTaskType",
+        )
+        return S.FAILURE
+    for guard in START_GUARDS:
+        reason = guard(task, definition)
+        if reason:
+            _fail_unstarted(task, reason, "TaskRefused")
+            return S.FAILURE
+    now = timezone.now()
+    if not lifecycle.transition(
+        task.pk,
+        current=S.PENDING,
+        target=S.IN_PROGRESS,
+        started_at=now,
+        heartbeat_at=now,
+        attempt=F("attempt") + 1,
+        worker_id=worker_id(),
+    ):
+        return None
+    task.refresh_from_db()
+    signals.task_started.send(sender=Task, task=task)
+    return Execution(task, definition).run()
+
+
+class Execution:
+    def __init__(self, task: Task, definition: TaskDefinition):
+        self.task = task
+        self.definition = definition
+        self.ctx = TaskContext(
+            task_id=task.pk,
+            uuid=task.uuid,
+            task_type=task.task_type,
+            attempt=task.attempt,
+            payload=task.payload,
+        )
+        self.outcome = Outcome()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._async_task: asyncio.Task | None = None
+
+    def run(self) -> str:
+        timeout = self.task.timeout
+        monitor = Monitor(self.ctx, timeout=timeout, run_handlers=self._run_abort_handlers)
+        self.ctx.on_aborting = self._cancel_async
+        token = self.ctx.activate()
+        monitor.start()
+        try:
+            self.outcome.result = self._call()
+        except SystemExit as exc:
+            # Django-Q2's hard timeout raises a SystemExit subclass inside the task.
+            self.outcome.error = exc
+            self.outcome.hard_timeout = True
+        except (Exception, asyncio.CancelledError) as exc:
+            self.outcome.error = exc
+        finally:
+            monitor.stop()
+            self.ctx.deactivate(token)
+        if monitor.handler_thread is not None:
+            monitor.handler_thread.join(timeout=float(conf.HARD_TIMEOUT_GRACE))
+        self.outcome.handler_errors += self._run_handlers(self.ctx.cleanup_handlers, "cleanup")
+        self.ctx.flush()
+        status = self._finish()
+        if self.outcome.hard_timeout:
+            raise self.outcome.error  # let the executor recycle the worker process
+        return status
+
+    def _kwargs(self) -> dict[str, Any]:
+        kwargs = dict(self.task.parameters or {})
+        for name, cls in self.definition.signature.injected.items():
+            kwargs[name] = params.INJECTABLES[cls](self.ctx)
+        return kwargs
+
+    def _call(self) -> Any:
+        func = self.definition.func
+        if not self.definition.is_async:
+            return func(**self._kwargs())
+        return asyncio.run(self._run_async(func))
+
+    async def _run_async(self, func) -> Any:
+        self._loop = asyncio.get_running_loop()
+        self._async_task = asyncio.ensure_future(func(**self._kwargs()))
+        if self.ctx._aborting.is_set():
+            self._async_task.cancel()
+        return await self._async_task
+
+    def _cancel_async(self) -> None:
+        loop, atask = self._loop, self._async_task
+        if loop is not None and atask is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(atask.cancel)
+
+    def _run_abort_handlers(self) -> None:
+        self.outcome.handler_errors += self._run_handlers(self.ctx.abort_handlers, "abort")
+
+    def _run_handlers(self, handlers, kind: str) -> list[str]:
+        errors = []
+        for handler in handlers:
+            try:
+                handler()
+            except Exception as exc:
+                name = getattr(handler, "__qualname__", repr(handler))
+                errors.append(f"{kind} handler {name} failed: {type(exc).__name__}: {exc}")
+                logger.exception("%s handler of task %s failed", kind, self.task.uuid)
+        return errors
+
+    def _finish(self) -> str:
+        task = self.task
+        while True:
+            task.refresh_from_db(fields=["status"])
+            current = task.status
+            target, fields = self._decide(current)
+            if lifecycle.transition(task.pk, current=current, target=target, **fields):
+                break
+        task.refresh_from_db()
+        logger.info("Task %s ended %s", task.uuid, task.status, extra={"action": "finish"})
+        signals.task_finished.send(sender=Task, task=task, status=task.status)
+        return task.status
+
+    def _decide(self, current: str) -> tuple[str, dict[str, Any]]:
+        out, ctx = self.outcome, self.ctx
+        fields: dict[str, Any] = {}
+        error = out.error
+        aborted_by_error = current == S.ABORTING and isinstance(
+            error, TaskAborted | asyncio.CancelledError
+        )
+        if error is not None and not aborted_by_error and not out.hard_timeout:
+            fields.update(_error_fields(error))
+        if out.hard_timeout:
+            fields["error_message"] = f"The task exceeded its timeout of {self.task.timeout} s."
+            fields["error_type"] = "TimedOut"
+        if out.handler_errors:
+            message = "; ".join(out.handler_errors)
+            fields["error_message"] = (fields.get("error_message", "") + "\n" + message).strip()
+            fields.setdefault("error_type", "HandlerFailed")
+        if error is None:
+            fields["result"] = json_safe(out.result)
+        if current == S.ABORTING:
+            if ctx.timed_out or out.hard_timeout:
+                return S.TIMED_OUT, fields
+            if out.handler_errors:
+                return S.FAILURE, fields
+            if error is None and not ctx.abort_noticed:
+                return S.SUCCESS, fields  # finished before it noticed the abort
+            return S.ABORTED, fields
+        if out.hard_timeout:
+            return S.TIMED_OUT, fields
+        if error is not None or out.handler_errors:
+            return S.FAILURE, fields
+        return S.SUCCESS, fields
