@@ -1,4 +1,5 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,6 +12,10 @@ class TasksAppConfig(AppConfig):
     def ready(self) -> None:
         from tasks_app import checks  # noqa: F401  (registers system checks)
         from tasks_app.conf import conf
+        from tasks_app.maintenance import install_periodic_jobs
         from tasks_app.registry import autodiscover
 
         autodiscover(conf.AUTODISCOVER_MODULE)
+        if apps.is_installed("django_q"):
+            import tasks_app.executors.django_q  # noqa: F401  (wires the worker_started signal)
+        post_migrate.connect(install_periodic_jobs, sender=self, dispatch_uid="gtf_periodic")

@@ -12,3 +12,5 @@ task_finished = Signal()
 """The task reached a terminal status; also sends ``status``."""
 task_aborted = Signal()
 """An abort was requested (the task is ABORTING or already ABORTED); also sends ``user``."""
+worker_started = Signal()
+"""A worker process of the executor started; also sends ``worker`` (its name)."""

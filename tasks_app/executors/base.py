@@ -1,6 +1,22 @@
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 from tasks_app.conf import conf
+
+
+@dataclass(frozen=True, kw_only=True)
+class Periodic:
+    """A maintenance job the executor's own scheduler runs (reaper, pruning, cleanup)."""
+
+    name: str
+    """Unique name of the schedule (``gtf.<job>``)."""
+    func: str
+    """Dotted path of a function taking no arguments."""
+    minutes: int
+    """Interval between runs."""
+    kwargs: dict[str, Any] = field(default_factory=dict)
 
 
 class Executor:
@@ -9,11 +25,14 @@ class Executor:
     ``enqueue`` is called inside the submit transaction, after the task row is written.
     """
 
-    #: Whether a task can be enqueued again when no queue holds it (the reaper needs it).
-    supports_requeue: bool = True
+    #: Whether the executor has a scheduler that can run :class:`Periodic` jobs.
+    supports_periodic: bool = False
 
     def enqueue(self, task) -> None:
         raise NotImplementedError("An executor must implement enqueue(task).")
+
+    def install_periodic(self, jobs: list[Periodic]) -> None:
+        raise NotImplementedError(f"{type(self).__name__} has no scheduler for periodic jobs.")
 
 
 _cache: dict[str, Executor] = {}

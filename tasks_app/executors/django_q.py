@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from django.db import router, transaction
 from django_q.conf import Conf
+from django_q.models import Schedule
+from django_q.signals import post_spawn
 from django_q.tasks import async_task
 
+from tasks_app import signals
 from tasks_app.conf import conf
-from tasks_app.executors.base import Executor
+from tasks_app.executors.base import Executor, Periodic
 
 RUNNER = "tasks_app.runner.run_task"
 
 
 class DjangoQExecutor(Executor):
     """Enqueues ``run_task(uuid)`` on the Django-Q2 broker of ``Q_CLUSTER``."""
+
+    supports_periodic = True
 
     def enqueue(self, task) -> None:
         options = {"task_name": f"gtf:{task.task_type}:{task.uuid}", "save": False}
@@ -29,9 +34,25 @@ class DjangoQExecutor(Executor):
 
     @staticmethod
     def broker_shares_transaction(task) -> bool:
-        orm_alias = Conf.ORM
-        return (
-            not Conf.BROKER_CLASS
-            and bool(orm_alias)
-            and orm_alias == router.db_for_write(type(task))
-        )
+        alias = Conf.ORM
+        return not Conf.BROKER_CLASS and bool(alias) and alias == router.db_for_write(type(task))
+
+    def install_periodic(self, jobs: list[Periodic]) -> None:
+        for job in jobs:
+            Schedule.objects.update_or_create(
+                name=job.name,
+                defaults={
+                    "func": job.func,
+                    "kwargs": repr(job.kwargs) if job.kwargs else None,
+                    "schedule_type": Schedule.MINUTES,
+                    "minutes": job.minutes,
+                    "repeats": -1,
+                },
+            )
+
+
+def _worker_spawned(sender, proc_name=None, **kwargs) -> None:
+    signals.worker_started.send(sender=DjangoQExecutor, worker=proc_name)
+
+
+post_spawn.connect(_worker_spawned, dispatch_uid="gtf_worker_started")

@@ -8,8 +8,6 @@ from tasks_app.executors.base import Executor
 
 
 class ImmediateExecutor(Executor):
-    supports_requeue = False
-
     def enqueue(self, task) -> None:
         from tasks_app.runner import run_task
 
