@@ -18,4 +18,11 @@ class TasksAppConfig(AppConfig):
         autodiscover(conf.AUTODISCOVER_MODULE)
         if apps.is_installed("django_q"):
             import tasks_app.executors.django_q  # noqa: F401  (wires the worker_started signal)
+        from tasks_app.executors import Periodic
+        from tasks_app.maintenance import PERIODIC_JOBS
+        from tasks_app.reaper import start_reaper_after_spawn
+        from tasks_app.signals import worker_started
+
+        PERIODIC_JOBS.append(Periodic(name="gtf.reap", func="tasks_app.reaper.reap", minutes=1))
         post_migrate.connect(install_periodic_jobs, sender=self, dispatch_uid="gtf_periodic")
+        worker_started.connect(start_reaper_after_spawn, dispatch_uid="gtf_reap_on_spawn")

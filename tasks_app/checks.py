@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
-from tasks_app.conf import DEFAULTS
+from tasks_app.conf import DEFAULTS, conf
 
 
 @register(Tags.compatibility)
@@ -23,3 +23,41 @@ def check_gtf_settings(app_configs=None, **kwargs):
             )
         )
     return errors
+
+
+def _cluster_limits() -> tuple[float | None, float]:
+    q = getattr(settings, "Q_CLUSTER", {}) or {}
+    # Django-Q2's own defaults: no timeout, retry after 60 s.
+    return q.get("timeout"), q.get("retry", 60)
+
+
+@register(Tags.compatibility)
+def check_cluster_timeouts(app_configs=None, **kwargs):
+    """Django-Q2 re-delivers a job still running after ``retry`` seconds: its best-known pitfall."""
+    from tasks_app.registry import registry
+
+    timeout, retry = _cluster_limits()
+    messages = []
+    if timeout is not None and retry is not None and timeout >= retry:
+        messages.append(
+            Error(
+                f"Q_CLUSTER timeout ({timeout} s) must be smaller than retry ({retry} s).",
+                hint="Set Q_CLUSTER['retry'] above the largest task runtime, e.g. timeout + 60; "
+                "otherwise Django-Q2 delivers running tasks a second time.",
+                id="gtf.E010",
+            )
+        )
+    for definition in registry:
+        task_timeout = definition.timeout or conf.DEFAULT_TIMEOUT
+        if retry is not None and task_timeout and task_timeout > retry:
+            messages.append(
+                Warning(
+                    f"Task type {definition.name!r} may run {task_timeout} s, longer than "
+                    f"Q_CLUSTER retry ({retry} s).",
+                    hint="Raise Q_CLUSTER['retry'] (and 'timeout') above the task's timeout, or "
+                    "lower the task's timeout. GTF will not run it twice, but the broker will "
+                    "deliver it again.",
+                    id="gtf.W011",
+                )
+            )
+    return messages

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from tasks_app import params
@@ -73,6 +75,27 @@ class TaskContext:
         self._dirty: dict[str, Any] = {}
         self._last_write = float("-inf")
         self.on_aborting: Callable[[], None] | None = None
+        self._db_thread: ThreadPoolExecutor | None = None
+
+    def _write(self, fn: Callable[[], Any]) -> Any:
+        """Run a database write; from inside an event loop (async tasks), on a helper thread,
+        because Django refuses synchronous queries there."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return fn()
+        if self._db_thread is None:
+            self._db_thread = ThreadPoolExecutor(1, thread_name_prefix=f"gtf-db-{self.task_id}")
+        return self._db_thread.submit(fn).result()
+
+    def close(self) -> None:
+        """Release the helper thread (and its connection) used by async tasks."""
+        if self._db_thread is not None:
+            from django.db import connection
+
+            self._db_thread.submit(connection.close).result()
+            self._db_thread.shutdown()
+            self._db_thread = None
 
     # -- progress and payload ---------------------------------------------------------
     def update(self, *, progress: Any = None, payload: dict[str, Any] | None = None) -> None:
@@ -107,7 +130,8 @@ class TaskContext:
 
         dirty = self.take_dirty()
         if dirty:
-            Task.objects.filter(pk=self.task_id, status__in=ACTIVE_STATUSES).update(**dirty)
+            rows = Task.objects.filter(pk=self.task_id, status__in=ACTIVE_STATUSES)
+            self._write(lambda: rows.update(**dirty))
 
     @property
     def payload(self) -> dict[str, Any]:
@@ -122,7 +146,7 @@ class TaskContext:
         first = not self._abort_handlers
         self._abort_handlers.append(handler)
         if first:
-            Task.objects.filter(pk=self.task_id).update(is_abortable=True)
+            self._write(lambda: Task.objects.filter(pk=self.task_id).update(is_abortable=True))
         return handler
 
     def on_cleanup(self, handler: Callable[[], Any]) -> Callable[[], Any]:

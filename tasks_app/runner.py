@@ -19,7 +19,7 @@ from tasks_app.context import TaskAborted, TaskContext
 from tasks_app.exceptions import UnknownTaskType
 from tasks_app.jsonsafe import clean_text, json_safe
 from tasks_app.models import Task, TaskStatus
-from tasks_app.monitor import Monitor
+from tasks_app.monitor import Watcher
 from tasks_app.registry import TaskDefinition, registry
 
 logger = logging.getLogger("tasks_app.runner")
@@ -85,17 +85,15 @@ def run_task(task_uuid: str) -> str | None:
             _fail_unstarted(task, reason, "TaskRefused")
             return S.FAILURE
     now = timezone.now()
+    started = {"started_at": now, "heartbeat_at": now, "worker_id": worker_id()}
     if not lifecycle.transition(
-        task.pk,
-        current=S.PENDING,
-        target=S.IN_PROGRESS,
-        started_at=now,
-        heartbeat_at=now,
-        attempt=F("attempt") + 1,
-        worker_id=worker_id(),
+        task.pk, current=S.PENDING, target=S.IN_PROGRESS, attempt=F("attempt") + 1, **started
     ):
         return None
-    task.refresh_from_db()
+    # The row now holds exactly these values; no need to read it back.
+    task.status, task.attempt = S.IN_PROGRESS, task.attempt + 1
+    for name, value in started.items():
+        setattr(task, name, value)
     signals.task_started.send(sender=Task, task=task)
     return Execution(task, definition).run()
 
@@ -116,11 +114,12 @@ class Execution:
         self._async_task: asyncio.Task | None = None
 
     def run(self) -> str:
-        timeout = self.task.timeout
-        monitor = Monitor(self.ctx, timeout=timeout, run_handlers=self._run_abort_handlers)
+        watcher = Watcher.shared()
+        watch = watcher.watch(
+            self.ctx, timeout=self.task.timeout, run_handlers=self._run_abort_handlers
+        )
         self.ctx.on_aborting = self._cancel_async
         token = self.ctx.activate()
-        monitor.start()
         try:
             self.outcome.result = self._call()
         except SystemExit as exc:
@@ -130,12 +129,13 @@ class Execution:
         except (Exception, asyncio.CancelledError) as exc:
             self.outcome.error = exc
         finally:
-            monitor.stop()
+            watcher.unwatch(watch)
             self.ctx.deactivate(token)
-        if monitor.handler_thread is not None:
-            monitor.handler_thread.join(timeout=float(conf.HARD_TIMEOUT_GRACE))
+            self.ctx.close()
+        handlers = watch.close()
+        if handlers is not None:
+            handlers.join(timeout=float(conf.HARD_TIMEOUT_GRACE))
         self.outcome.handler_errors += self._run_handlers(self.ctx.cleanup_handlers, "cleanup")
-        self.ctx.flush()
         status = self._finish()
         if self.outcome.hard_timeout:
             raise self.outcome.error  # let the executor recycle the worker process
@@ -181,13 +181,18 @@ class Execution:
 
     def _finish(self) -> str:
         task = self.task
+        dirty = self.ctx.take_dirty()  # the last progress is written with the final status
+        current = task.status  # IN_PROGRESS unless an abort arrived; re-read only on a lost race
         while True:
-            task.refresh_from_db(fields=["status"])
-            current = task.status
             target, fields = self._decide(current)
+            fields.update(dirty, ended_at=timezone.now(), dedup_key=None)
             if lifecycle.transition(task.pk, current=current, target=target, **fields):
                 break
-        task.refresh_from_db()
+            task.refresh_from_db(fields=["status"])
+            current = task.status
+        task.status, task.is_abortable = target, bool(self.ctx.abort_handlers)
+        for name, value in fields.items():
+            setattr(task, name, value)
         logger.info("Task %s ended %s", task.uuid, task.status, extra={"action": "finish"})
         signals.task_finished.send(sender=Task, task=task, status=task.status)
         return task.status

@@ -27,12 +27,17 @@ class Executor:
 
     #: Whether the executor has a scheduler that can run :class:`Periodic` jobs.
     supports_periodic: bool = False
+    #: Whether :meth:`queued_task_uuids` can list what the queue holds (for the reaper).
+    supports_queue_inspection: bool = False
 
     def enqueue(self, task) -> None:
         raise NotImplementedError("An executor must implement enqueue(task).")
 
     def install_periodic(self, jobs: list[Periodic]) -> None:
         raise NotImplementedError(f"{type(self).__name__} has no scheduler for periodic jobs.")
+
+    def queued_task_uuids(self) -> set[str]:
+        raise NotImplementedError(f"{type(self).__name__} cannot list what its queue holds.")
 
 
 _cache: dict[str, Executor] = {}

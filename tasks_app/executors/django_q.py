@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from django.db import router, transaction
+from django_q.brokers import get_broker
+from django_q.brokers.orm import ORM
 from django_q.conf import Conf
-from django_q.models import Schedule
+from django_q.models import OrmQ, Schedule
 from django_q.signals import post_spawn
+from django_q.signing import SignedPackage
 from django_q.tasks import async_task
 
 from tasks_app import signals
@@ -19,6 +22,7 @@ class DjangoQExecutor(Executor):
     """Enqueues ``run_task(uuid)`` on the Django-Q2 broker of ``Q_CLUSTER``."""
 
     supports_periodic = True
+    supports_queue_inspection = True
 
     def enqueue(self, task) -> None:
         options = {"task_name": f"gtf:{task.task_type}:{task.uuid}", "save": False}
@@ -49,6 +53,29 @@ class DjangoQExecutor(Executor):
                     "repeats": -1,
                 },
             )
+
+    def queued_task_uuids(self) -> set[str]:
+        """Uuids of GTF tasks whose message is still in the broker's queue."""
+        broker = get_broker()
+        if isinstance(broker, ORM):
+            raw = (
+                OrmQ.objects.using(Conf.ORM)
+                .filter(key=broker.list_key)
+                .values_list("payload", flat=True)
+            )
+        elif type(broker).__name__ == "Redis":  # its module needs the optional redis package
+            raw = broker.connection.lrange(broker.list_key, 0, -1)
+        else:
+            raise NotImplementedError(f"Cannot inspect a {type(broker).__name__} queue.")
+        uuids = set()
+        for item in raw:
+            try:
+                package = SignedPackage.loads(item)
+            except Exception:  # a message not signed by this project is not ours
+                continue
+            if package.get("func") == RUNNER and package.get("args"):
+                uuids.add(str(package["args"][0]))
+        return uuids
 
 
 def _worker_spawned(sender, proc_name=None, **kwargs) -> None:
