@@ -150,13 +150,14 @@ def task_submit(
                 existing = Task.objects.filter(dedup_key=dedup).first()
                 if existing is not None:
                     return _join(existing, user)
-            try:
-                with transaction.atomic():
-                    task = Task.objects.create(**fields)
-            except IntegrityError:
-                if dedup is None:
-                    raise
-                continue  # another caller won the insert race: read its task and join
+            if dedup is None:
+                task = Task.objects.create(**fields)  # nothing to race for: no savepoint
+            else:
+                try:
+                    with transaction.atomic():
+                        task = Task.objects.create(**fields)
+                except IntegrityError:
+                    continue  # another caller won the insert race: read its task and join
             if scope == TaskScope.SHARED and user is not None:
                 subscriber_add(task=task, user=user)
             get_executor().enqueue(task)

@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): run each script with ``python -m bench.<name>``; see README.md."""

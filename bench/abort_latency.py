@@ -1,0 +1,63 @@
+"""Abort latency: from the ``task_abort`` call to the abort handler starting in the worker.
+
+A real ``qcluster`` (2 workers) runs an abortable task; the benchmark aborts it at a random
+moment and reads the wall-clock stamp the handler writes first thing. Delivery is by status
+polling, so the expected median is about half ``ABORT_POLL_INTERVAL`` plus one query.
+
+    python -m bench.abort_latency [--samples 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from bench.harness import median, percentile, qcluster, reset_queue, setup, wait_for
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=30)
+    args = parser.parse_args()
+    marks = Path(tempfile.mkdtemp(prefix="gtf-bench-"))
+    os.environ["GTF_BENCH_MARKS"] = str(marks)
+    setup()
+
+    from django.contrib.auth import get_user_model
+
+    from tasks_app.conf import conf
+    from tasks_app.services import task_abort, task_submit
+
+    user, _ = get_user_model().objects.get_or_create(username="bench")
+    reset_queue()
+    poll = float(conf.ABORT_POLL_INTERVAL)
+    latencies: list[float] = []
+    with qcluster(workers=2):
+        for _ in range(args.samples):
+            marker = uuid.uuid4().hex
+            started, aborted = marks / f"{marker}.started", marks / f"{marker}.abort"
+            task = task_submit(
+                user=user, task_type="bench.abortable", parameters={"marker": marker}
+            ).task
+            wait_for(started.exists, timeout=60, what="the task to start")
+            time.sleep(random.uniform(0, poll))  # sample every phase of the poll cycle
+            called = time.time()
+            task_abort(task_uuid=task.uuid, user=user)
+            wait_for(aborted.exists, timeout=30, what="the abort handler")
+            latencies.append(float(aborted.read_text()) - called)
+    reset_queue()
+    ms = [v * 1000 for v in latencies]
+    print(f"samples: {len(ms)}, ABORT_POLL_INTERVAL: {poll} s, 2 workers")
+    print(
+        f"abort call -> handler start: median {median(ms):.0f} ms, p95 {percentile(ms, 95):.0f} ms"
+    )
+    print(f"median / poll interval: {median(ms) / (poll * 1000):.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,18 @@
+"""Benchmark settings: the host project on PostgreSQL plus the ``bench`` task types."""
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gtf_bench")
+os.environ.setdefault("GTF_Q_NAME", "gtfbench")
+os.environ.setdefault("GTF_LOG_LEVEL", "WARNING")
+
+from gtf_project.settings import *  # noqa: E402, F403
+from gtf_project.settings import GTF, INSTALLED_APPS, Q_CLUSTER  # noqa: E402
+
+INSTALLED_APPS = [a for a in INSTALLED_APPS if a != "gtf_project.demo"] + ["bench"]
+GTF = {**GTF, "EXECUTOR": "tasks_app.executors.django_q.DjangoQExecutor"}
+# Raw Django-Q2 baseline keeps its result rows (its default); GTF enqueues with save=False.
+Q_CLUSTER = {**Q_CLUSTER, "workers": 2, "save_limit": 0, "poll": 0.2}
+Q_CLUSTER["log_level"] = "WARNING"
+DEBUG = False
+ALLOWED_HOSTS = ["*"]

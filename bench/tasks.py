@@ -1,0 +1,35 @@
+"""Task types the benchmarks run: GTF-tracked ones and a raw Django-Q2 function."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from tasks_app import TaskContext, task
+
+MARK_DIR = os.environ.get("GTF_BENCH_MARKS", "/tmp")
+
+
+def raw_noop() -> None:
+    """The Django-Q2 baseline: a plain function enqueued with ``async_task``."""
+    return None
+
+
+@task(name="bench.noop", scope="private")
+def noop() -> None:
+    return None
+
+
+@task(name="bench.abortable", scope="private", timeout=600)
+def abortable(ctx: TaskContext, marker: str) -> None:
+    def handler() -> None:
+        # First thing the handler does: stamp the wall clock for the benchmark to read.
+        stamp = time.time()
+        with open(os.path.join(MARK_DIR, f"{marker}.abort"), "w") as fh:
+            fh.write(repr(stamp))
+
+    ctx.on_abort(handler)
+    with open(os.path.join(MARK_DIR, f"{marker}.started"), "w") as fh:
+        fh.write("1")
+    while not ctx.wait_for_abort(1.0):
+        pass
