@@ -1,8 +1,9 @@
 """Abort latency: from the ``task_abort`` call to the abort handler starting in the worker.
 
 A real ``qcluster`` (2 workers) runs an abortable task; the benchmark aborts it at a random
-moment and reads the wall-clock stamp the handler writes first thing. Delivery is by status
-polling, so the expected median is about half ``ABORT_POLL_INTERVAL`` plus one query.
+moment and reads the wall-clock stamp the handler writes first thing. Measured twice in one
+run, at the default ``ABORT_POLL_INTERVAL``: with PostgreSQL push (``ABORT_PUSH``, the
+default) and with status polling alone, whose median is about half the poll interval.
 
     python -m bench.abort_latency [--samples 30]
 """
@@ -31,14 +32,30 @@ def main() -> None:
     from django.contrib.auth import get_user_model
 
     from tasks_app.conf import conf
-    from tasks_app.services import task_abort, task_submit
 
     user, _ = get_user_model().objects.get_or_create(username="bench")
     reset_queue()
     poll = float(conf.ABORT_POLL_INTERVAL)
+    results = {}
+    for mode, flag in (("push", "1"), ("polling", "0")):
+        results[mode] = measure(args.samples, marks, user, poll, flag)
+    reset_queue()
+    print(f"samples: {args.samples} per mode, ABORT_POLL_INTERVAL: {poll} s, 2 workers")
+    for mode, ms in results.items():
+        print(
+            f"{mode:8}: abort call -> handler start median {median(ms):4.0f} ms,"
+            f" p95 {percentile(ms, 95):4.0f} ms"
+        )
+    ratio = median(results["push"]) / median(results["polling"])
+    print(f"median push / polling: {ratio:.3f}")
+
+
+def measure(samples: int, marks: Path, user, poll: float, push_flag: str) -> list[float]:
+    from tasks_app.services import task_abort, task_submit
+
     latencies: list[float] = []
-    with qcluster(workers=2):
-        for _ in range(args.samples):
+    with qcluster(workers=2, env={"GTF_BENCH_ABORT_PUSH": push_flag}):
+        for _ in range(samples):
             marker = uuid.uuid4().hex
             started, aborted = marks / f"{marker}.started", marks / f"{marker}.abort"
             task = task_submit(
@@ -50,13 +67,7 @@ def main() -> None:
             task_abort(task_uuid=task.uuid, user=user)
             wait_for(aborted.exists, timeout=30, what="the abort handler")
             latencies.append(float(aborted.read_text()) - called)
-    reset_queue()
-    ms = [v * 1000 for v in latencies]
-    print(f"samples: {len(ms)}, ABORT_POLL_INTERVAL: {poll} s, 2 workers")
-    print(
-        f"abort call -> handler start: median {median(ms):.0f} ms, p95 {percentile(ms, 95):.0f} ms"
-    )
-    print(f"median / poll interval: {median(ms) / (poll * 1000):.2f}")
+    return [v * 1000 for v in latencies]
 
 
 if __name__ == "__main__":

@@ -26,3 +26,6 @@ class TasksAppConfig(AppConfig):
         PERIODIC_JOBS.append(Periodic(name="gtf.reap", func="tasks_app.reaper.reap", minutes=1))
         post_migrate.connect(install_periodic_jobs, sender=self, dispatch_uid="gtf_periodic")
         worker_started.connect(start_reaper_after_spawn, dispatch_uid="gtf_reap_on_spawn")
+        from tasks_app.push import mark_worker_process
+
+        worker_started.connect(mark_worker_process, dispatch_uid="gtf_push_in_worker")

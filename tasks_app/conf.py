@@ -17,6 +17,7 @@ DEFAULTS: dict[str, Any] = {
     "EXECUTOR": "tasks_app.executors.django_q.DjangoQExecutor",
     # Seconds between the worker's checks for an abort request.
     "ABORT_POLL_INTERVAL": 1.0,
+    "ABORT_PUSH": True,
     # Seconds between heartbeats of a running task.
     "HEARTBEAT_INTERVAL": 10.0,
     # A running task whose heartbeat is older than this many seconds is considered lost.

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
-from tasks_app import lifecycle
+from tasks_app import lifecycle, push
 from tasks_app.conf import conf
 from tasks_app.context import TaskContext
 from tasks_app.models import Task, TaskStatus
@@ -69,6 +69,7 @@ class Watcher(threading.Thread):
         self._watches: dict[int, Watch] = {}
         self._lock = threading.Lock()
         self._wake = threading.Event()
+        self.listener = push.AbortListener(self.poke) if push.should_listen() else None
 
     @classmethod
     def shared(cls) -> Watcher:
@@ -78,6 +79,8 @@ class Watcher(threading.Thread):
             if inst is None or inst.pid != os.getpid() or not inst.is_alive():
                 inst = cls._instance = cls()
                 inst.start()
+                if inst.listener is not None:
+                    inst.listener.start()
             return inst
 
     def watch(self, ctx: TaskContext, *, timeout: float | None, run_handlers) -> Watch:
@@ -91,6 +94,11 @@ class Watcher(threading.Thread):
         with self._lock:
             self._watches[ctx.task_id] = w
         return w
+
+    def poke(self, task_id: int) -> None:
+        """An abort was announced: check now instead of at the next poll."""
+        if task_id in self._watches:
+            self._wake.set()
 
     def unwatch(self, w: Watch) -> None:
         with self._lock:

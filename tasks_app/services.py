@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from tasks_app import lifecycle, params, signals
+from tasks_app import lifecycle, params, push, signals
 from tasks_app.conf import conf
 from tasks_app.exceptions import (
     AbortForbidden,
@@ -235,6 +235,8 @@ def _request_abort(task: Task) -> Task:
             raise TaskNotAbortable()
         if lifecycle.transition(task.pk, current=current, target=target):
             task.refresh_from_db()
+            if target == S.ABORTING:
+                push.notify_abort(task.pk)
             if target == S.ABORTED:
                 transaction.on_commit(
                     lambda: signals.task_finished.send(sender=Task, task=task, status=task.status)
