@@ -81,7 +81,9 @@ def parse(name: Any, spec: Any) -> ShellCommand:
         raise ImproperlyConfigured(f"{where} must be an argv list or a dict with 'argv'.")
     unknown = sorted(set(spec) - _OPTIONS)
     if unknown:
-        raise ImproperlyConfigured(f"{where} has unknown option(s) {unknown}; known: {_OPTIONS}.")
+        raise ImproperlyConfigured(
+            f"{where} has unknown option(s) {unknown}; known: {sorted(_OPTIONS)}."
+        )
     argv = spec.get("argv")
     if not argv or not isinstance(argv, list | tuple) or not all(isinstance(a, str) for a in argv):
         raise ImproperlyConfigured(f"{where}['argv'] must be a non-empty list of strings.")
