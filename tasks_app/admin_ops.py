@@ -30,6 +30,17 @@ class TaskTypeAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # rows mirror the registry; a sync creates them
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Deleting a registered type's row would silently re-enable it at the next sync.
+        if obj is not None and obj.is_registered:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # orphan rows are deleted one by one
+        return actions
+
     def save_model(self, request, obj, form, change) -> None:
         if "enabled" in form.changed_data:
             types.task_type_set_enabled(name=obj.name, enabled=obj.enabled, user=request.user)

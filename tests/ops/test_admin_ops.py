@@ -105,3 +105,13 @@ def test_schedule_form_shows_service_errors(admin_client_su, values, field, text
     errors = response.context["adminform"].form.errors
     assert text in " ".join(errors[field])
     assert not Schedule.objects.exists()
+
+
+def test_only_orphan_rows_can_be_deleted(admin_client_su):
+    registered = TaskType.objects.get(name="t.add")
+    orphan = TaskType.objects.create(name="gone.table")
+    assert admin_client_su.get(f"{TYPES}{registered.pk}/delete/").status_code == 403
+    response = admin_client_su.post(f"{TYPES}{orphan.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not TaskType.objects.filter(name="gone.table").exists()
+    assert TaskType.objects.filter(name="t.add").exists()
