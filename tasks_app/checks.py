@@ -61,3 +61,35 @@ def check_cluster_timeouts(app_configs=None, **kwargs):
                 )
             )
     return messages
+
+
+@register(Tags.compatibility)
+def check_orphan_task_types(app_configs=None, **kwargs):
+    """Types the database references but no code registers.
+
+    Reads the database on purpose (a plain ``manage.py check`` must list orphans); says
+    nothing before ``migrate`` or without a reachable database.
+    """
+    from django.db import DatabaseError, connections, router
+
+    from tasks_app.models import Schedule, Task, TaskType
+    from tasks_app.types import orphans_find
+
+    connection = connections[router.db_for_read(TaskType)]
+    try:
+        tables = set(connection.introspection.table_names())
+        if not {TaskType._meta.db_table, Task._meta.db_table, Schedule._meta.db_table} <= tables:
+            return []
+        orphans = orphans_find()
+    except DatabaseError:
+        return []
+    return [
+        Warning(
+            f"Task type {o.describe()} is not registered by any code (orphan).",
+            hint="Register it again, or delete what references it. Its pending tasks end "
+            "FAILURE when a worker starts; its schedules are skipped.",
+            obj=o.name,
+            id="gtf.W020",
+        )
+        for o in orphans
+    ]

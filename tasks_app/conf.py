@@ -42,8 +42,16 @@ DEFAULTS: dict[str, Any] = {
     "RETENTION_DAYS": 30,
     # Whether tracebacks are shown to staff through the API and admin.
     "EXPOSE_TRACEBACKS": True,
+    # Finished tasks are deleted in batches of this many rows.
+    "PRUNE_BATCH_SIZE": 1000,
     # Named shell commands that may run as task types: {"name": {"argv": [...], ...}}.
     "SHELL_COMMANDS": {},
+    # The whole environment of a shell command (each command's "env" is added on top).
+    "SHELL_ENV": {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"},
+    # Bytes of stdout and of stderr a shell command's result keeps (0 = unlimited).
+    "SHELL_OUTPUT_LIMIT": 65536,
+    # Seconds between SIGTERM and SIGKILL to a shell command's process group on abort.
+    "SHELL_KILL_GRACE": 5.0,
     # Apps whose ``tasks`` module is imported at start-up (None = every installed app).
     "AUTODISCOVER_MODULE": "tasks",
 }

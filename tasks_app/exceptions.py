@@ -83,3 +83,19 @@ class LastSubscriber(GTFError):
     """Leaving would leave an active shared task with no subscriber (HTTP 409)."""
 
     default_message = "You are the last subscriber of this active task: abort it instead."
+
+
+class TaskTypeNotFound(GTFError):
+    """Neither the registry nor the task-type table knows this name (HTTP 404)."""
+
+
+class StaffRequired(GTFError):
+    """Only staff may do this (HTTP 403)."""
+
+    default_message = "Only staff may do this."
+
+
+class ScheduleNotFound(GTFError):
+    """No schedule has this id or name (HTTP 404)."""
+
+    default_message = "Schedule not found."

@@ -1,5 +1,5 @@
 """Executors hand submitted tasks to something that runs them."""
 
-from tasks_app.executors.base import Executor, Periodic, get_executor
+from tasks_app.executors.base import Executor, Periodic, Timetable, get_executor
 
-__all__ = ["Executor", "Periodic", "get_executor"]
+__all__ = ["Executor", "Periodic", "Timetable", "get_executor"]

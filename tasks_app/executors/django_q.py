@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from django.db import router, transaction
 from django_q.brokers import get_broker
 from django_q.brokers.orm import ORM
@@ -13,7 +15,7 @@ from django_q.tasks import async_task
 
 from tasks_app import signals
 from tasks_app.conf import conf
-from tasks_app.executors.base import Executor, Periodic
+from tasks_app.executors.base import Executor, Periodic, Timetable
 
 RUNNER = "tasks_app.runner.run_task"
 
@@ -22,6 +24,7 @@ class DjangoQExecutor(Executor):
     """Enqueues ``run_task(uuid)`` on the Django-Q2 broker of ``Q_CLUSTER``."""
 
     supports_periodic = True
+    supports_schedules = True
     supports_queue_inspection = True
 
     def enqueue(self, task) -> None:
@@ -53,6 +56,36 @@ class DjangoQExecutor(Executor):
                     "repeats": -1,
                 },
             )
+
+    def install_schedule(self, timetable: Timetable) -> None:
+        defaults = {
+            "func": timetable.func,
+            "kwargs": repr(timetable.kwargs),
+            "next_run": timetable.next_run,
+            "cron": None,
+            "minutes": None,
+            "repeats": -1,
+        }
+        if timetable.kind == "once":
+            # Django-Q2 deletes a ONCE schedule with repeats=-1 after it fired.
+            defaults["schedule_type"] = Schedule.ONCE
+        elif timetable.kind == "cron":
+            defaults.update(schedule_type=Schedule.CRON, cron=timetable.cron)
+        else:
+            # Django-Q2 counts whole minutes; the fired function sets the exact next run again.
+            # (its column is a small integer: at most 32767 minutes).
+            minutes = min(max(1, math.ceil((timetable.seconds or 60) / 60)), 32767)
+            defaults.update(schedule_type=Schedule.MINUTES, minutes=minutes)
+        updated = Schedule.objects.filter(name=timetable.name).update(**defaults)
+        if not updated:
+            Schedule.objects.create(name=timetable.name, **defaults)
+
+    def remove_schedule(self, name: str) -> None:
+        Schedule.objects.filter(name=name).delete()
+
+    def schedule_names(self, prefix: str) -> set[str]:
+        """Names of the scheduler's schedules that start with ``prefix``."""
+        return set(Schedule.objects.filter(name__startswith=prefix).values_list("name", flat=True))
 
     def queued_task_uuids(self) -> set[str]:
         """Uuids of GTF tasks whose message is still in the broker's queue."""
