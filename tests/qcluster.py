@@ -38,7 +38,9 @@ def test_database_url() -> str:
 
 
 @contextmanager
-def qcluster(*, events_dir: Path, workers: int = 2, gtf: dict | None = None, log: Path):
+def qcluster(
+    *, events_dir: Path, workers: int = 2, gtf: dict | None = None, q: dict | None = None, log: Path
+):
     """Run a cluster until the block ends; its whole process group is stopped after."""
     env = {
         **os.environ,
@@ -46,6 +48,7 @@ def qcluster(*, events_dir: Path, workers: int = 2, gtf: dict | None = None, log
         "DATABASE_URL": test_database_url(),
         "GTF_TEST_EXECUTOR": DJANGO_Q_EXECUTOR,
         "GTF_TEST_GTF": json.dumps({**FAST_GTF, **(gtf or {})}),
+        "GTF_TEST_Q": json.dumps(q or {}),
         "GTF_TEST_EVENTS": str(events_dir),
         "GTF_Q_WORKERS": str(workers),
         "GTF_Q_TIMEOUT": "30",

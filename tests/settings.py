@@ -12,7 +12,7 @@ import sys
 os.environ.setdefault("GTF_Q_NAME", f"gtftest{os.getpid()}")
 
 from gtf_project.settings import *  # noqa: E402, F403
-from gtf_project.settings import GTF, INSTALLED_APPS  # noqa: E402
+from gtf_project.settings import GTF, INSTALLED_APPS, Q_CLUSTER  # noqa: E402
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -67,3 +67,5 @@ GTF = {
     "SHELL_COMMANDS": TEST_SHELL_COMMANDS,
     **json.loads(os.environ.get("GTF_TEST_GTF", "{}")),
 }
+# Cluster options a test's workers need (tests.qcluster passes them).
+Q_CLUSTER = {**Q_CLUSTER, **json.loads(os.environ.get("GTF_TEST_Q", "{}"))}

@@ -1,7 +1,7 @@
 """Operations on a real Django-Q2 cluster: orphans at worker start, schedules fired by
 Django-Q2's scheduler (interval, once, overrun joins, skips), shell abort."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -58,6 +58,7 @@ def test_orphans_are_handled_when_a_worker_starts(tmp_path):
 
 def test_schedules_fire_through_the_django_q_scheduler(tmp_path, django_q_executor, temporary_type):
     now = datetime.now(UTC)
+    soon = now + timedelta(seconds=8)  # due at the cluster's first scheduler run (15 s)
     once = schedules.schedule_create(
         name="once", task_type="t.shared_noop", kind="once", run_at=now
     )
@@ -67,11 +68,11 @@ def test_schedules_fire_through_the_django_q_scheduler(tmp_path, django_q_execut
         task_type="t.sleep",
         kind="interval",
         interval_seconds=30,
-        run_at=now,
+        run_at=soon,
         parameters={"seconds": 50},
     )
     orphan = schedules.schedule_create(
-        name="orphan", task_type=temporary_type, kind="interval", interval_seconds=30, run_at=now
+        name="orphan", task_type=temporary_type, kind="interval", interval_seconds=30, run_at=soon
     )
     registry.unregister(temporary_type)  # the code no longer registers it
     types.task_type_set_enabled(name="t.system_noop", enabled=False)
@@ -79,8 +80,11 @@ def test_schedules_fire_through_the_django_q_scheduler(tmp_path, django_q_execut
         name="disabled", task_type="t.system_noop", kind="once", run_at=now
     )
     connection.close()
-    # Django-Q2's scheduler runs about every 30 s, the first time 30 s after start.
-    with qcluster(events_dir=tmp_path, workers=2, log=tmp_path / "qcluster.log"):
+    # Django-Q2's scheduler runs each time its guard loop has counted 30 s of cycles; a 15 s
+    # cycle makes that 15 s and 45 s after start instead of 30 s and 60 s.
+    with qcluster(
+        events_dir=tmp_path, workers=2, q={"guard_cycle": 15}, log=tmp_path / "qcluster.log"
+    ):
         wait_for(lambda: reload(every).joined_count >= 1, timeout=110, what="an overrun firing")
         wait_for(
             lambda: Task.objects.filter(task_type="t.shared_noop", status=S.SUCCESS).exists(),
