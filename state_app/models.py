@@ -28,6 +28,10 @@ class StateEntry(models.Model):
     def __str__(self) -> str:
         return self.key
 
+    def is_live(self, now) -> bool:
+        expires_at = getattr(self, "expires_at", None)
+        return expires_at is None or expires_at > now
+
 
 class TaskState(StateEntry):
     EXPIRES = True

@@ -192,6 +192,21 @@ class TaskContext:
             self.on_aborting()
         return True
 
+    # -- key/value state (state_app) ------------------------------------------------------
+    @property
+    def state(self):
+        """This task's key/value state; kept across retries (``state_app.stores``)."""
+        from state_app.stores import TaskStateStore
+
+        return TaskStateStore.for_context(self)
+
+    @property
+    def assets(self):
+        """Asset state by asset name: ``ctx.assets["warehouse.orders"].set(...)``."""
+        from state_app.stores import AssetStores
+
+        return AssetStores.for_context(self)
+
     # -- ambient access -----------------------------------------------------------------
     def activate(self) -> contextvars.Token:
         return _current.set(self)
