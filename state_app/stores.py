@@ -62,6 +62,15 @@ class Entry:
     def undecodable(self) -> bool:
         return isinstance(self.value, Undecodable)
 
+    @property
+    def json_value(self) -> Any:
+        """The value, or None for an undecodable row (whose text is in :attr:`raw`)."""
+        return None if self.undecodable else self.value
+
+    @property
+    def raw(self) -> str | None:
+        return self.value.raw if self.undecodable else None
+
     @classmethod
     def from_row(cls, row: StateEntry) -> Entry:
         value = decode(row.value)

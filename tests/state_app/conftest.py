@@ -51,3 +51,24 @@ def task(user):
 @pytest.fixture
 def ctx(task):
     return context_for(task)
+
+
+@pytest.fixture
+def api():
+    from rest_framework.test import APIClient
+
+    def client_for(user=None):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return client_for
+
+
+def entry_url(task, key):
+    return f"/api/v1/tasks/{task.uuid}/state/{key}/"
+
+
+def asset_url(asset, key=None):
+    return f"/api/v1/assets/{asset}/state/" + (f"{key}/" if key is not None else "")
