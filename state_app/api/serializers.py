@@ -1,8 +1,30 @@
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from state_app.stores import MAX_TTL
+
+
+@extend_schema_field(OpenApiTypes.ANY)
+class StateValueField(serializers.Field):
+    """Passes the parsed value on untouched: the state validator alone judges it, so every
+    refusal carries its message (DRF's JSONField would refuse NaN with its own)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_null=True, **kwargs)
+
+    def to_internal_value(self, data):
+        return data
+
+    def to_representation(self, value):
+        return value
+
+    def validate_empty_values(self, data):
+        if data is serializers.empty:
+            return super().validate_empty_values(data)
+        return False, data  # null included: the validator's rule, not DRF's
 
 
 class _StrictSerializer(serializers.Serializer):
@@ -14,8 +36,7 @@ class _StrictSerializer(serializers.Serializer):
 
 
 class StateAssetWriteSerializer(_StrictSerializer):
-    # allow_null: the state validator, not DRF, refuses a null value, with its own message.
-    value = serializers.JSONField(allow_null=True, help_text="Any JSON value except null.")
+    value = StateValueField(help_text="Any JSON value except null.")
 
 
 class StatePatchSerializer(StateAssetWriteSerializer):
