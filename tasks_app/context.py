@@ -93,7 +93,8 @@ class TaskContext:
         if self._db_thread is not None:
             from django.db import connection
 
-            self._db_thread.submit(connection.close).result()
+            # Resolve the connection in the helper thread: it is per thread.
+            self._db_thread.submit(lambda: connection.close()).result()
             self._db_thread.shutdown()
             self._db_thread = None
 
