@@ -79,8 +79,24 @@ class AssetSummarySerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField(help_text="Latest write to any key")
 
 
+def page_of(item: type[serializers.Serializer], name: str) -> type[serializers.Serializer]:
+    """The schema of a page object ``{count, next, previous, results}`` of ``item``."""
+    fields = {
+        "count": serializers.IntegerField(),
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "results": item(many=True),
+    }
+    return type(name, (serializers.Serializer,), fields)
+
+
 class StateErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
     field = serializers.CharField(allow_null=True)
     code = serializers.CharField()
     current_version = serializers.IntegerField(required=False, allow_null=True)
+
+
+TaskStatePageSerializer = page_of(TaskStateEntrySerializer, "TaskStatePageSerializer")
+AssetStatePageSerializer = page_of(AssetStateEntrySerializer, "AssetStatePageSerializer")
+AssetSummaryPageSerializer = page_of(AssetSummarySerializer, "AssetSummaryPageSerializer")

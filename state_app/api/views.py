@@ -140,32 +140,45 @@ def expected_version(request) -> int | str | None:
 
 
 # -- schema of both stores ----------------------------------------------------------------
-def _list_schema(entry, what: str) -> dict:
+def _list_schema(page, what: str, prefix: str) -> dict:
     return {
         "get": extend_schema(
-            summary=f"List {what}'s live state entries", responses={200: entry(many=True), **ERRORS}
+            operation_id=f"{prefix}_state_list",
+            summary=f"List {what}'s live state entries",
+            responses={200: page, **ERRORS},
         ),
-        "delete": extend_schema(summary=f"Clear {what}'s state", responses={204: None, **ERRORS}),
+        "delete": extend_schema(
+            operation_id=f"{prefix}_state_clear",
+            summary=f"Clear {what}'s state",
+            responses={204: None, **ERRORS},
+        ),
     }
 
 
-def _entry_schema(entry, write) -> dict:
+def _entry_schema(entry, write, prefix: str) -> dict:
     conditional = {"parameters": [IF_MATCH_PARAM]}
     return {
-        "get": extend_schema(summary="Read an entry", responses={200: entry, **ERRORS}),
+        "get": extend_schema(
+            operation_id=f"{prefix}_state_entry_retrieve",
+            summary="Read an entry",
+            responses={200: entry, **ERRORS},
+        ),
         "put": extend_schema(
+            operation_id=f"{prefix}_state_entry_update",
             summary="Create (201) or replace (200) an entry",
             request=write,
             responses={200: entry, 201: entry, **ERRORS, **PRECONDITION},
             **conditional,
         ),
         "patch": extend_schema(
+            operation_id=f"{prefix}_state_entry_partial_update",
             summary="Replace the value of an existing entry, keeping its expiry",
             request=s.StatePatchSerializer,
             responses={200: entry, **ERRORS, **PRECONDITION},
             **conditional,
         ),
         "delete": extend_schema(
+            operation_id=f"{prefix}_state_entry_destroy",
             summary="Delete an entry",
             responses={204: None, **ERRORS, **PRECONDITION},
             **conditional,
@@ -185,13 +198,15 @@ class TaskStateMixin:
 
 
 @extend_schema(tags=["task state"], parameters=[TASK_UUID])
-@extend_schema_view(**_list_schema(s.TaskStateEntrySerializer, "a task"))
+@extend_schema_view(**_list_schema(s.TaskStatePageSerializer, "a task", "tasks"))
 class TaskStateListView(TaskStateMixin, StateListView):
     pass
 
 
 @extend_schema(tags=["task state"], parameters=[TASK_UUID, KEY])
-@extend_schema_view(**_entry_schema(s.TaskStateEntrySerializer, s.StateTaskWriteSerializer))
+@extend_schema_view(
+    **_entry_schema(s.TaskStateEntrySerializer, s.StateTaskWriteSerializer, "tasks")
+)
 class TaskStateEntryView(TaskStateMixin, StateEntryView):
     pass
 
@@ -211,7 +226,7 @@ class AssetStateMixin:
 class AssetListView(StateAPIView):
     @extend_schema(
         summary="Assets that have state, with key counts and last update",
-        responses={200: s.AssetSummarySerializer(many=True), 403: ERRORS[403]},
+        responses={200: s.AssetSummaryPageSerializer, 403: ERRORS[403]},
     )
     def get(self, request):
         paginator = StatePagination()
@@ -222,12 +237,14 @@ class AssetListView(StateAPIView):
 
 
 @extend_schema(tags=["asset state"], parameters=[ASSET])
-@extend_schema_view(**_list_schema(s.AssetStateEntrySerializer, "an asset"))
+@extend_schema_view(**_list_schema(s.AssetStatePageSerializer, "an asset", "assets"))
 class AssetStateListView(AssetStateMixin, StateListView):
     pass
 
 
 @extend_schema(tags=["asset state"], parameters=[ASSET, KEY])
-@extend_schema_view(**_entry_schema(s.AssetStateEntrySerializer, s.StateAssetWriteSerializer))
+@extend_schema_view(
+    **_entry_schema(s.AssetStateEntrySerializer, s.StateAssetWriteSerializer, "assets")
+)
 class AssetStateEntryView(AssetStateMixin, StateEntryView):
     pass
