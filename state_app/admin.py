@@ -123,6 +123,7 @@ class StateEntryAdmin(admin.ModelAdmin):
 class TaskStateAdmin(StateEntryAdmin):
     form = TaskStateForm
     list_display = ["key", "task", "version", "updated_at", "expires_at"]
+    ordering = ["task", "key"]
     list_filter = ["updated_at", "expires_at"]
     raw_id_fields = ["task"]
     search_fields = ["key", "task__uuid", "task__task_type"]
@@ -137,6 +138,7 @@ class TaskStateAdmin(StateEntryAdmin):
 class AssetStateAdmin(StateEntryAdmin):
     form = AssetStateForm
     list_display = ["asset", "key", "version", "updated_at", "updated_by_task", "updated_by_user"]
+    ordering = ["asset", "key"]
     list_filter = ["asset"]
     search_fields = ["asset", "key"]
     readonly_fields = ["version", "updated_at", "updated_by_task", "updated_by_user"]

@@ -22,8 +22,8 @@ class StateEntry(models.Model):
     objects = StateQuerySet.as_manager()
 
     class Meta:
+        # No default ordering: single-key lookups stay plain; lists order by key themselves.
         abstract = True
-        ordering = ["key"]
 
     def __str__(self) -> str:
         return self.key
@@ -68,7 +68,6 @@ class AssetState(StateEntry):
     class Meta(StateEntry.Meta):
         verbose_name = _("asset state")
         verbose_name_plural = _("asset state")
-        ordering = ["asset", "key"]
         constraints = [
             models.UniqueConstraint(fields=["asset", "key"], name="gtf_assetstate_unique_key")
         ]

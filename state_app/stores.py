@@ -73,25 +73,29 @@ class Entry:
 
     @classmethod
     def from_row(cls, row: StateEntry) -> Entry:
-        value = decode(row.value)
-        if isinstance(value, Undecodable):
-            logger.warning(
-                "Undecodable %s entry %s (key %r): %s",
-                row._meta.model_name,
-                row.pk,
-                row.key,
-                value.error,
-                extra={"action": "undecodable"},
-            )
         return cls(
             key=row.key,
-            value=value,
+            value=decode_logged(type(row), row.key, row.value),
             version=row.version,
             updated_at=row.updated_at,
             expires_at=getattr(row, "expires_at", None),
             updated_by_task=getattr(row, "updated_by_task", None),
             updated_by_user_id=getattr(row, "updated_by_user_id", None),
         )
+
+
+def decode_logged(model: type[StateEntry], key: str, text: str) -> Any:
+    """:func:`~state_app.codec.decode`, logging a row that does not decode."""
+    value = decode(text)
+    if isinstance(value, Undecodable):
+        logger.warning(
+            "Undecodable %s entry (key %r): %s",
+            model._meta.model_name,
+            key,
+            value.error,
+            extra={"action": "undecodable"},
+        )
+    return value
 
 
 def expiry(ttl: Any, now: datetime) -> datetime | None:
@@ -146,15 +150,32 @@ class StateStore:
         key = validate_key(key)
 
         def read():
-            row = self.rows().filter(key=key).first()
-            return None if row is None else Entry.from_row(row)
+            row = self._lookup(key).first()
+            return Entry.from_row(row) if row is not None and row.is_live(timezone.now()) else None
 
         return self._call(read)
 
     def get(self, key: str, default: Any = None) -> Any:
         """The value of ``key``, or ``default``; an :class:`Undecodable` for a broken row."""
-        entry = self.get_entry(key)
-        return default if entry is None else entry.value
+        key = validate_key(key)
+        columns = ("value", "expires_at") if self.model.EXPIRES else ("value",)
+
+        def read():
+            # Only the columns a value needs: this is the hot path of running tasks.
+            found = list(self._lookup(key).values_list(*columns)[:1])
+            if not found:
+                return default
+            text, expires_at = (*found[0], None)[:2]
+            if expires_at is not None and expires_at <= timezone.now():
+                return default
+            return decode_logged(self.model, key, text)
+
+        return self._call(read)
+
+    def _lookup(self, key: str):
+        """The row of ``key``, live or not, by the unique index; callers test expiry on it
+        exactly as :meth:`~state_app.querysets.StateQuerySet.live` does."""
+        return self.model.objects.filter(**self._owner(), key=key)
 
     def entries(self) -> list[Entry]:
         return self._call(lambda: [Entry.from_row(row) for row in self.rows()])
@@ -194,7 +215,9 @@ class StateStore:
                 rows = self.rows().filter(key=key)
                 fields = {"value": text, "updated_at": now, **self._writer()}
                 if _matching(rows, expected_version).update(version=F("version") + 1, **fields):
-                    return self._written(rows, key, value, now, created=False, fields=fields)
+                    # Our UPDATE holds the row lock until commit: this reads our own write.
+                    row = rows.get()
+                    return self._entry(key, value, row.version, now, fields, row)
                 if expected_version is not None:
                     raise VersionMismatch(expected=expected_version, current=_version(rows))
                 raise StateNotFound()
@@ -245,32 +268,31 @@ class StateStore:
                     raise missing from None
         return write()
 
+    def _locked(self, key: str, *, with_value: bool) -> StateEntry | None:
+        """The row of ``key`` (live or expired), locked until the transaction ends."""
+        rows = self._lookup(key).select_for_update()
+        if not with_value:  # a set replaces the value unseen: skip reading up to 64 KB
+            rows = rows.only(*(["version", "expires_at"] if self.model.EXPIRES else ["version"]))
+        return rows.first()
+
     def _set(self, key: str, text: str, value: Any, ttl: Any, expected: Expected) -> Entry:
-        # Replace a live row, else revive an expired one, else insert: 200 vs 201 for REST.
         now = timezone.now()
         fields = {"value": text, "updated_at": now, **self._expires(ttl, now), **self._writer()}
         with transaction.atomic():
-            rows = self.model.objects.filter(**self._owner(), key=key)
-            live = rows.live(now)
-            if expected != 0:
-                if _matching(live, expected).update(version=F("version") + 1, **fields):
-                    return self._written(rows, key, value, now, created=False, fields=fields)
-                if expected is not None:
-                    raise VersionMismatch(expected=expected, current=_version(live))
-            elif live.exists():
-                raise VersionMismatch(expected=0, current=_version(live))
-            # Absent: an expired row with this key is replaced, as if it had been cleaned up.
-            if rows.expired(now).update(version=F("version") + 1, **fields):
-                return self._written(rows, key, value, now, created=True, fields=fields)
-            row = self.model.objects.create(key=key, version=1, **self._owner(), **fields)
-            return self._written(
-                rows, key, value, now, created=True, version=row.version, fields=fields
-            )
+            row = self._locked(key, with_value=False)
+            live = row is not None and row.is_live(now)
+            current = row.version if live else None
+            if expected is not None:
+                matches = not live if expected == 0 else live and expected in ("*", current)
+                if not matches:
+                    raise VersionMismatch(expected=expected, current=current)
+            # An expired row is replaced as if cleanup had removed it (the entry is "created").
+            return self._write_row(row, key, value, now, fields)
 
     def _update(self, key: str, fn: Callable[[Any], Any], default: Any, ttl: Any) -> Any:
         with transaction.atomic():
             now = timezone.now()
-            row = self.model.objects.filter(**self._owner(), key=key).select_for_update().first()
+            row = self._locked(key, with_value=True)
             live = row is not None and row.is_live(now)
             current = decode(row.value) if live else default
             if isinstance(current, Undecodable):
@@ -279,25 +301,27 @@ class StateStore:
             fields = {"value": encode(new), "updated_at": now, **self._writer()}
             if self.model.EXPIRES and (ttl is not UNSET or not live):
                 fields.update(self._expires(ttl, now))
-            if row is None:
-                self.model.objects.create(key=key, version=1, **self._owner(), **fields)
-            else:
-                self.model.objects.filter(pk=row.pk).update(version=F("version") + 1, **fields)
+            self._write_row(row, key, new, now, fields)
             return new
 
-    def _written(self, rows, key, value, now, *, created, fields, version=None) -> Entry:
-        if version is None:
-            # Our UPDATE holds the row lock until commit: this reads our own write.
-            columns = ["version", "expires_at"] if self.model.EXPIRES else ["version"]
-            fields = {**fields, **rows.values(*columns).get()}
-            version = fields["version"]
+    def _write_row(self, row, key, value, now, fields) -> Entry:
+        """Insert, or UPDATE the locked ``row`` with ``version = version + 1``."""
+        if row is None:
+            self.model.objects.create(key=key, version=1, **self._owner(), **fields)
+            version = 1
+        else:
+            self.model.objects.filter(pk=row.pk).update(version=F("version") + 1, **fields)
+            version = row.version + 1  # the row is locked: nobody wrote in between
+        return self._entry(key, value, version, now, fields, row)
+
+    def _entry(self, key, value, version, now, fields, row=None) -> Entry:
         return Entry(
             key=key,
             value=value,
             version=version,
             updated_at=now,
-            expires_at=fields.get("expires_at"),
-            created=created,
+            expires_at=fields.get("expires_at", getattr(row, "expires_at", None)),
+            created=row is None or not row.is_live(now),
             updated_by_task=fields.get("updated_by_task"),
             updated_by_user_id=fields.get("updated_by_user_id"),
         )

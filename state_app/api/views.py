@@ -223,11 +223,14 @@ class AssetStateMixin:
 
 
 @extend_schema(tags=["asset state"])
-class AssetListView(StateAPIView):
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="assets_list",
         summary="Assets that have state, with key counts and last update",
         responses={200: s.AssetSummaryPageSerializer, 403: ERRORS[403]},
     )
+)
+class AssetListView(StateAPIView):
     def get(self, request):
         paginator = StatePagination()
         page = paginator.paginate_queryset(
