@@ -93,7 +93,8 @@ class TaskContext:
         if self._db_thread is not None:
             from django.db import connection
 
-            self._db_thread.submit(connection.close).result()
+            # Resolve the connection in the helper thread: it is per thread.
+            self._db_thread.submit(lambda: connection.close()).result()
             self._db_thread.shutdown()
             self._db_thread = None
 
@@ -191,6 +192,21 @@ class TaskContext:
         if self.on_aborting is not None:
             self.on_aborting()
         return True
+
+    # -- key/value state (state_app) ------------------------------------------------------
+    @property
+    def state(self):
+        """This task's key/value state; kept across retries (``state_app.stores``)."""
+        from state_app.stores import TaskStateStore
+
+        return TaskStateStore.for_context(self)
+
+    @property
+    def assets(self):
+        """Asset state by asset name: ``ctx.assets["warehouse.orders"].set(...)``."""
+        from state_app.stores import AssetStores
+
+        return AssetStores.for_context(self)
 
     # -- ambient access -----------------------------------------------------------------
     def activate(self) -> contextvars.Token:
