@@ -47,6 +47,8 @@ def test_bad_batch_size():
         state_cleanup(batch_size=0)
 
 
+# Django-Q2's worker code closes the connection after a task: no test transaction to keep.
+@pytest.mark.django_db(transaction=True)
 def test_cleanup_is_a_django_q_schedule_that_runs(rows, settings):
     from django_q.models import Schedule
     from django_q.tasks import async_task
