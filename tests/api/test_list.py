@@ -92,10 +92,10 @@ def test_filters_and_paging_combine(client_for, user, tasks):
     assert keys(second) == ["key-3"] and second.json()["next"] is None
 
 
-def test_page_size_has_a_maximum(client_for, user, submit, settings):
+def test_page_size_has_a_maximum(client_for, user, submit):
     from tasks_app.api.views import TaskPagination
 
-    for i in range(TaskPagination.max_page_size + 5):
+    for _ in range(TaskPagination.max_page_size + 5):
         submit(user)
     body = client_for(user).get(URL, {"page_size": 10_000}).json()
     assert len(body["results"]) == TaskPagination.max_page_size and body["next"]
