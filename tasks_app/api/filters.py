@@ -24,7 +24,10 @@ class TaskOrderingFilter(django_filters.OrderingFilter):
 
 class TaskFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
-        choices=TaskStatus.choices, help_text="One or more statuses (repeat the parameter)."
+        choices=TaskStatus.choices,
+        # No join here, so no duplicates; DISTINCT would sort every matching row first.
+        distinct=False,
+        help_text="One or more statuses (repeat the parameter).",
     )
     task_type = django_filters.CharFilter(field_name="task_type")
     scope = django_filters.ChoiceFilter(choices=TaskScope.choices)
