@@ -69,6 +69,15 @@ class TaskLinksSerializer(serializers.Serializer):
     subscribers = serializers.URLField()
 
 
+LINKS = {
+    "self": "task-detail",
+    "status": "task-status",
+    "abort": "task-abort",
+    "subscribers": "task-subscribers",
+}
+_PLACEHOLDER = "00000000-0000-4000-8000-000000000000"
+
+
 def may_see_tracebacks(request) -> bool:
     user = getattr(request, "user", None)
     return bool(conf.EXPOSE_TRACEBACKS and user is not None and user.is_staff)
@@ -145,18 +154,17 @@ class TaskSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(TaskLinksSerializer)
     def get_links(self, task: Task) -> dict[str, str]:
-        request = self.context.get("request")
-        kwargs = {"uuid": str(task.uuid)}
-
-        def url(name: str) -> str:
-            return reverse(f"{NAMESPACE}:{name}", kwargs=kwargs, request=request)
-
-        return {
-            "self": url("task-detail"),
-            "status": url("task-status"),
-            "abort": url("task-abort"),
-            "subscribers": url("task-subscribers"),
-        }
+        # URL patterns are resolved once per response, not four times per row.
+        templates = self.context.get("_link_templates")
+        if templates is None:
+            request = self.context.get("request")
+            templates = {
+                link: reverse(f"{NAMESPACE}:{name}", kwargs={"uuid": _PLACEHOLDER}, request=request)
+                for link, name in LINKS.items()
+            }
+            self.context["_link_templates"] = templates
+        uuid = str(task.uuid)
+        return {link: url.replace(_PLACEHOLDER, uuid) for link, url in templates.items()}
 
 
 class TaskSubmitSerializer(serializers.Serializer):
