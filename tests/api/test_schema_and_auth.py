@@ -5,7 +5,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 from django.test import Client
 from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
+
+from tests.api.schema_check import SchemaCheckedClient
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ def test_schema_and_swagger_ui_are_served():
 
 def test_token_authentication(user, null_executor):
     token = Token.objects.create(user=user)
-    client = APIClient()
+    client = SchemaCheckedClient()
     assert client.get("/api/v1/tasks/").status_code in (401, 403)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     assert client.get("/api/v1/tasks/").status_code == 200
@@ -38,17 +39,15 @@ def test_token_authentication(user, null_executor):
 
 
 def test_session_authentication_enforces_csrf(user, null_executor):
-    client = Client(enforce_csrf_checks=True)
+    client = SchemaCheckedClient(enforce_csrf_checks=True)
     client.force_login(user)
     assert client.get("/api/v1/tasks/").status_code == 200
     body = {"task_type": "t.add", "parameters": {"a": 1}}
-    refused = client.post("/api/v1/tasks/", body, content_type="application/json")
+    refused = client.post("/api/v1/tasks/", body, format="json")
     assert refused.status_code == 403 and "CSRF" in refused.json()["detail"]
     page = client.get("/api-auth/login/")
     token = page.cookies["csrftoken"].value
-    accepted = client.post(
-        "/api/v1/tasks/", body, content_type="application/json", HTTP_X_CSRFTOKEN=token
-    )
+    accepted = client.post("/api/v1/tasks/", body, format="json", HTTP_X_CSRFTOKEN=token)
     assert accepted.status_code == 201
 
 
