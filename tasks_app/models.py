@@ -88,6 +88,11 @@ class Task(models.Model):
             models.Index(fields=["-created_at"], name="gtf_task_created"),
             models.Index(fields=["updated_at"], name="gtf_task_updated"),
             models.Index(fields=["status", "heartbeat_at"], name="gtf_task_status_heartbeat"),
+            # A user's private tasks of a status, read from the index alone (API list).
+            models.Index(
+                fields=["created_by", "scope", "status", "-created_at", "id"],
+                name="gtf_task_owner_scope_status",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -258,3 +258,12 @@ def task_unsubscribe(*, task_uuid: Any, user: Any) -> Task:
             raise LastSubscriber()
         mine.delete()
         return task
+
+
+def tasks_delete_finished(*, task_ids) -> int:
+    """Delete the finished tasks among ``task_ids``; active ones stay (abort them first).
+
+    Returns how many tasks were deleted.
+    """
+    _, per_model = Task.objects.filter(pk__in=list(task_ids)).finished().delete()
+    return per_model.get(Task._meta.label, 0)

@@ -1,0 +1,200 @@
+"""Latency of the first task-list page, filtered by status, through the real API view.
+
+Fills a PostgreSQL database with tasks spread over 1,000 users (COPY), then times
+``GET /api/v1/tasks/?status=...`` for non-staff users and for staff, printing the median,
+the p95 and the ratio of the p95 to the 50 ms target.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/gtf_api_bench \\
+        python bench/api_list.py --tasks 100000
+
+The data is kept between runs: a second run with the same ``--tasks`` only measures
+(``--refill`` starts again).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import random
+import statistics
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gtf_project.settings")
+
+TARGET_MS = 50.0
+USERS = 1000
+STATUSES = [  # (status, share of all tasks)
+    ("SUCCESS", 0.80),
+    ("FAILURE", 0.08),
+    ("ABORTED", 0.04),
+    ("TIMED_OUT", 0.02),
+    ("IN_PROGRESS", 0.03),
+    ("PENDING", 0.03),
+]
+SCOPES = [("private", 0.70), ("shared", 0.25), ("system", 0.05)]
+TASK_COLUMNS = (
+    "id, uuid, task_type, task_key, task_name, scope, status, parameters, payload, "
+    "created_by_id, created_at, updated_at, started_at, ended_at, timeout, progress_current, "
+    "progress_total, progress_percent, is_abortable, error_message, error_type, "
+    "error_traceback, attempt, worker_id"
+)
+
+
+def pick(rng: random.Random, table: list[tuple[str, float]]) -> str:
+    return rng.choices([v for v, _ in table], weights=[w for _, w in table])[0]
+
+
+def fill(n_tasks: int) -> None:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from tasks_app.models import Task, TaskSubscriber
+
+    User = get_user_model()
+    rng = random.Random(42)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"TRUNCATE {TaskSubscriber._meta.db_table}, {Task._meta.db_table} RESTART IDENTITY"
+        )
+    User.objects.filter(username__startswith="bench_").delete()
+    users = User.objects.bulk_create(
+        [User(username=f"bench_u{i:04d}") for i in range(USERS)]
+        + [User(username="bench_staff", is_staff=True)]
+    )
+    user_ids = [u.pk for u in users[:USERS]]
+    staff_id = users[-1].pk
+    now = datetime.now(UTC)
+    tasks, subs = io.StringIO(), io.StringIO()
+    started = time.perf_counter()
+    for i in range(1, n_tasks + 1):
+        status, scope = pick(rng, STATUSES), pick(rng, SCOPES)
+        creator = staff_id if scope == "system" else rng.choice(user_ids)
+        created = now - timedelta(seconds=rng.uniform(0, 90 * 86400))
+        finished = status not in ("PENDING", "IN_PROGRESS")
+        start = "" if status == "PENDING" else (created + timedelta(seconds=1)).isoformat()
+        end = (created + timedelta(seconds=rng.uniform(2, 600))).isoformat() if finished else ""
+        pct = "" if status == "PENDING" else f"{rng.uniform(0, 100):.1f}"
+        tasks.write(
+            "\t".join(
+                [
+                    str(i),
+                    str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    f"bench.type{i % 20}",
+                    f"key-{i}",
+                    f"Bench task {i}",
+                    scope,
+                    status,
+                    '{"n": 1}',
+                    "{}",
+                    str(creator),
+                    created.isoformat(),
+                    (end or start or created.isoformat()),
+                    start or r"\N",
+                    end or r"\N",
+                    "3600",
+                    pct or r"\N",
+                    "100" if pct else r"\N",
+                    pct or r"\N",
+                    "f",
+                    "boom" if status == "FAILURE" else "",
+                    "builtins.RuntimeError" if status == "FAILURE" else "",
+                    "",
+                    "1",
+                    "",
+                ]
+            )
+            + "\n"
+        )
+        if scope == "shared":
+            # The creator and up to three others follow a shared task.
+            followers = {creator, *rng.sample(user_ids, rng.randint(0, 3))}
+            for uid in followers:
+                subs.write(f"{i}\t{uid}\t{created.isoformat()}\n")
+    with connection.cursor() as cur:
+        raw = cur.cursor
+        with raw.copy(f"COPY {Task._meta.db_table} ({TASK_COLUMNS}) FROM STDIN") as copy:
+            copy.write(tasks.getvalue())
+        with raw.copy(
+            f"COPY {TaskSubscriber._meta.db_table} (task_id, user_id, subscribed_at) FROM STDIN"
+        ) as copy:
+            copy.write(subs.getvalue())
+        cur.execute(
+            f"SELECT setval(pg_get_serial_sequence('{Task._meta.db_table}', 'id'), %s)",
+            [n_tasks],
+        )
+        cur.execute(f"VACUUM ANALYZE {Task._meta.db_table}")
+        cur.execute(f"VACUUM ANALYZE {TaskSubscriber._meta.db_table}")
+    print(f"inserted {n_tasks} tasks in {time.perf_counter() - started:.1f} s")
+
+
+def measure(users, status: str, runs: int) -> list[float]:
+    from rest_framework.test import APIRequestFactory, force_authenticate
+
+    from tasks_app.api.views import TaskViewSet
+
+    view = TaskViewSet.as_view({"get": "list"})
+    factory = APIRequestFactory()
+    times = []
+    for i in range(runs + 5):
+        request = factory.get("/api/v1/tasks/", {"status": status})
+        force_authenticate(request, users[i % len(users)])
+        t0 = time.perf_counter()
+        response = view(request)
+        response.render()
+        elapsed = (time.perf_counter() - t0) * 1000
+        assert response.status_code == 200, response.content
+        if i >= 5:  # the first calls warm caches and the connection
+            times.append(elapsed)
+    return times
+
+
+def report(label: str, times: list[float]) -> None:
+    median = statistics.median(times)
+    p95 = statistics.quantiles(times, n=20)[-1]
+    print(
+        f"{label:<34} median {median:7.2f} ms   p95 {p95:7.2f} ms   "
+        f"p95/target {p95 / TARGET_MS:5.2f}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tasks", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--refill", action="store_true", help="insert again even if filled")
+    parser.add_argument("--statuses", default="SUCCESS,IN_PROGRESS")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+
+    from tasks_app.models import Task
+
+    if connection.vendor != "postgresql":
+        sys.exit("Set DATABASE_URL to a PostgreSQL database (e.g. .../gtf_api_bench).")
+    settings.DEBUG = False  # do not keep every query in memory
+    call_command("migrate", verbosity=0)
+    if args.refill or Task.objects.count() != args.tasks:
+        fill(args.tasks)
+    User = get_user_model()
+    members = list(User.objects.filter(username__startswith="bench_u").order_by("?")[:100])
+    staff = [User.objects.get(username="bench_staff")]
+    print(f"{args.tasks} tasks, {USERS} users, {args.runs} requests per line, page size 25")
+    for status in args.statuses.split(","):
+        report(f"non-staff, status={status}", measure(members, status, args.runs))
+        report(f"staff,     status={status}", measure(staff, status, args.runs))
+
+
+if __name__ == "__main__":
+    main()

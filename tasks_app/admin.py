@@ -1,0 +1,264 @@
+"""Django admin for tasks and subscribers: read-only views; every change goes through services.
+
+Tasks cannot be added or edited here: the status only changes through the lifecycle, so the
+admin offers "abort" and "delete finished" actions that call the services instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import uuid as uuid_lib
+
+from django.contrib import admin, messages
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from tasks_app import services
+from tasks_app.conf import conf
+from tasks_app.exceptions import GTFError
+from tasks_app.models import Task, TaskStatus, TaskSubscriber
+from tasks_app.registry import registry
+
+S = TaskStatus
+BADGE_COLOURS = {
+    S.PENDING: "#6c757d",
+    S.IN_PROGRESS: "#0d6efd",
+    S.ABORTING: "#fd7e14",
+    S.SUCCESS: "#198754",
+    S.FAILURE: "#dc3545",
+    S.ABORTED: "#6f42c1",
+    S.TIMED_OUT: "#b02a37",
+}
+
+
+def pretty_json(value) -> str:
+    text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
+    return format_html('<pre class="gtf-json">{}</pre>', text)
+
+
+class TaskTypeFilter(admin.SimpleListFilter):
+    """Registered types (reading distinct values from a large table would be slow)."""
+
+    title = _("task type")
+    parameter_name = "task_type"
+
+    def lookups(self, request, model_admin):
+        return [(name, name) for name in registry.names()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(task_type=self.value()) if self.value() else queryset
+
+
+class TaskSubscriberInline(admin.TabularInline):
+    model = TaskSubscriber
+    fields = ("user", "subscribed_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False  # leaving a task goes through task_unsubscribe / task_abort
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    list_display = (
+        "short_uuid",
+        "task_type",
+        "task_key",
+        "scope",
+        "status_badge",
+        "progress_bar",
+        "created_by",
+        "created_at",
+        "duration",
+    )
+    list_filter = ("status", "scope", TaskTypeFilter, "created_at")
+    search_fields = ("task_key", "task_name", "task_type")
+    list_select_related = ("created_by",)
+    list_per_page = 50
+    show_full_result_count = False  # COUNT(*) over a big table on every page is not worth it
+    actions = ["abort_selected", "delete_finished"]
+    inlines = [TaskSubscriberInline]
+    fieldsets = (
+        (None, {"fields": ("uuid", "task_type", "task_key", "task_name", "scope")}),
+        (
+            _("Status"),
+            {"fields": ("status_badge", "progress_bar", "is_abortable", "attempt", "timeout")},
+        ),
+        (_("Data"), {"fields": ("parameters_pretty", "payload_pretty", "result_pretty")}),
+        (_("Error"), {"fields": ("error_message", "error_type", "traceback")}),
+        (
+            _("Times"),
+            {
+                "fields": (
+                    "created_by",
+                    "created_at",
+                    "updated_at",
+                    "started_at",
+                    "ended_at",
+                    "duration",
+                    "worker_id",
+                    "heartbeat_at",
+                )
+            },
+        ),
+    )
+    readonly_fields = (
+        "uuid",
+        "task_type",
+        "task_key",
+        "task_name",
+        "scope",
+        "status_badge",
+        "progress_bar",
+        "is_abortable",
+        "attempt",
+        "timeout",
+        "parameters_pretty",
+        "payload_pretty",
+        "result_pretty",
+        "error_message",
+        "error_type",
+        "traceback",
+        "created_by",
+        "created_at",
+        "updated_at",
+        "started_at",
+        "ended_at",
+        "duration",
+        "worker_id",
+        "heartbeat_at",
+    )
+
+    # Writes only through the actions below, which call the services.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and not obj.is_finished:
+            return False  # an active task must be aborted, not deleted under its worker
+        return super().has_delete_permission(request, obj)
+
+    def has_abort_permission(self, request) -> bool:
+        opts = self.opts
+        return request.user.is_staff and request.user.has_perm(f"{opts.app_label}.change_task")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # would delete active tasks too
+        return actions
+
+    def get_search_results(self, request, queryset, search_term):
+        results, distinct = super().get_search_results(request, queryset, search_term)
+        with contextlib.suppress(ValueError):
+            results |= queryset.filter(uuid=uuid_lib.UUID(search_term.strip()))
+        return results, distinct
+
+    @admin.display(description=_("uuid"))
+    def short_uuid(self, task: Task) -> str:
+        return str(task.uuid)[:8]
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_badge(self, task: Task) -> str:
+        return format_html(
+            '<span class="gtf-badge gtf-{}" style="background:{};color:#fff;padding:1px 6px;'
+            'border-radius:8px;font-size:11px;white-space:nowrap">{}</span>',
+            task.status.lower(),
+            BADGE_COLOURS.get(task.status, "#6c757d"),
+            task.get_status_display(),
+        )
+
+    @admin.display(description=_("progress"), ordering="progress_percent")
+    def progress_bar(self, task: Task) -> str:
+        if task.progress_percent is None:
+            return "—"
+        percent = max(0.0, min(100.0, task.progress_percent))
+        return format_html(
+            '<progress class="gtf-progress" max="100" value="{}"></progress> {}%',
+            f"{percent:.0f}",
+            f"{percent:.0f}",
+        )
+
+    @admin.display(description=_("duration (s)"))
+    def duration(self, task: Task) -> str:
+        seconds = task.duration_seconds
+        return "—" if seconds is None else f"{seconds:.1f}"
+
+    @admin.display(description=_("parameters"))
+    def parameters_pretty(self, task: Task) -> str:
+        return pretty_json(task.parameters)
+
+    @admin.display(description=_("payload"))
+    def payload_pretty(self, task: Task) -> str:
+        return pretty_json(task.payload)
+
+    @admin.display(description=_("result"))
+    def result_pretty(self, task: Task) -> str:
+        return pretty_json(task.result)
+
+    @admin.display(description=_("traceback"))
+    def traceback(self, task: Task) -> str:
+        if not conf.EXPOSE_TRACEBACKS:
+            return _("(hidden: GTF['EXPOSE_TRACEBACKS'] is off)")
+        return format_html('<pre class="gtf-traceback">{}</pre>', task.error_traceback or "—")
+
+    @admin.action(description=_("Abort selected tasks"), permissions=["abort"])
+    def abort_selected(self, request, queryset):
+        done, refused = 0, []
+        for task in queryset.select_related(None).only("uuid", "task_key"):
+            try:
+                services.task_abort(task_uuid=task.uuid, user=request.user, force=True)
+            except GTFError as exc:
+                refused.append(
+                    _("Task %(key)s not aborted: %(error)s")
+                    % {"key": task.task_key, "error": exc.message}
+                )
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                ngettext("Aborted %d task.", "Aborted %d tasks.", done) % done,
+                messages.SUCCESS,
+            )
+        for line in refused:
+            self.message_user(request, line, messages.WARNING)
+
+    @admin.action(description=_("Delete selected finished tasks"), permissions=["delete"])
+    def delete_finished(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
+        deleted = services.tasks_delete_finished(task_ids=ids)
+        kept = len(ids) - deleted
+        self.message_user(
+            request,
+            _("Deleted %(deleted)d finished tasks; kept %(kept)d active ones (abort them first).")
+            % {"deleted": deleted, "kept": kept},
+            messages.SUCCESS if not kept else messages.WARNING,
+        )
+
+
+@admin.register(TaskSubscriber)
+class TaskSubscriberAdmin(admin.ModelAdmin):
+    list_display = ("task", "user", "subscribed_at")
+    list_select_related = ("task", "user")
+    search_fields = ("user__username", "task__task_key", "task__task_type")
+    readonly_fields = ("task", "user", "subscribed_at")
+
+    # Joining and leaving follow the services' rules (the last subscriber must abort).
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

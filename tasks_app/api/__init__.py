@@ -1,0 +1,1 @@
+"""REST API of the task framework (DRF): serializers, views, permissions, filters, urls."""

@@ -1,0 +1,255 @@
+"""How tasks, subscribers and task types look through the API, and what submit accepts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from tasks_app.api.task_types import registers_abort_handler
+from tasks_app.conf import conf
+from tasks_app.models import Task, TaskScope, TaskStatus, TaskSubscriber
+from tasks_app.services import MAX_KEY_LENGTH, MAX_TIMEOUT
+
+# Namespace of this package's url patterns (see ``tasks_app.api.urls``).
+NAMESPACE = "tasks_api"
+
+
+@extend_schema_field({"type": "object", "additionalProperties": True})
+class JSONObjectField(serializers.JSONField):
+    """A JSON object (dict), nothing else."""
+
+    default_error_messages = {"not_object": "Must be a JSON object."}
+
+    def to_internal_value(self, data: Any) -> Any:
+        value = super().to_internal_value(data)
+        if not isinstance(value, dict):
+            self.fail("not_object")
+        return value
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Body of every error answer (see ``tasks_app.api.errors``)."""
+
+    detail = serializers.CharField(help_text="What is wrong, in a sentence.")
+    code = serializers.CharField(help_text="Machine-readable kind of error.")
+    field = serializers.CharField(required=False, help_text="The first input field at fault.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Messages per input field (dotted for nested fields and parameters).",
+    )
+
+
+class UserRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk", read_only=True)
+    username = serializers.CharField(source="get_username", read_only=True)
+
+
+class ProgressSerializer(serializers.Serializer):
+    current = serializers.FloatField(source="progress_current", allow_null=True, read_only=True)
+    total = serializers.FloatField(source="progress_total", allow_null=True, read_only=True)
+    percent = serializers.FloatField(source="progress_percent", allow_null=True, read_only=True)
+
+
+class TaskErrorSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    type = serializers.CharField()
+    traceback = serializers.CharField(
+        allow_null=True, help_text="Shown to staff only, when GTF['EXPOSE_TRACEBACKS'] is on."
+    )
+
+
+class TaskLinksSerializer(serializers.Serializer):
+    self = serializers.URLField()
+    status = serializers.URLField()
+    abort = serializers.URLField()
+    subscribers = serializers.URLField()
+
+
+LINKS = {
+    "self": "task-detail",
+    "status": "task-status",
+    "abort": "task-abort",
+    "subscribers": "task-subscribers",
+}
+_PLACEHOLDER = "00000000-0000-4000-8000-000000000000"
+
+
+def may_see_tracebacks(request) -> bool:
+    user = getattr(request, "user", None)
+    return bool(conf.EXPOSE_TRACEBACKS and user is not None and user.is_staff)
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    type = serializers.CharField(source="task_type", read_only=True)
+    key = serializers.CharField(source="task_key", read_only=True)
+    name = serializers.CharField(source="task_name", read_only=True)
+    parameters = JSONObjectField(read_only=True)
+    payload = JSONObjectField(read_only=True)
+    result = serializers.JSONField(read_only=True, help_text="Any JSON value, null until it ends.")
+    progress = ProgressSerializer(source="*", read_only=True)
+    error = serializers.SerializerMethodField()
+    duration_seconds = serializers.FloatField(read_only=True, allow_null=True)
+    created_by = UserRefSerializer(read_only=True, allow_null=True)
+    subscriber_count = serializers.SerializerMethodField()
+    is_subscribed = serializers.SerializerMethodField()
+    links = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Task
+        fields = [
+            "uuid",
+            "type",
+            "key",
+            "name",
+            "scope",
+            "status",
+            "parameters",
+            "payload",
+            "result",
+            "progress",
+            "is_abortable",
+            "error",
+            "created_at",
+            "updated_at",
+            "started_at",
+            "ended_at",
+            "timeout",
+            "duration_seconds",
+            "created_by",
+            "subscriber_count",
+            "is_subscribed",
+            "links",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(TaskErrorSerializer(allow_null=True))
+    def get_error(self, task: Task) -> dict[str, Any] | None:
+        if not (task.error_message or task.error_type):
+            return None
+        request = self.context.get("request")
+        return {
+            "message": task.error_message,
+            "type": task.error_type,
+            "traceback": task.error_traceback if may_see_tracebacks(request) else None,
+        }
+
+    def get_subscriber_count(self, task: Task) -> int:
+        count = getattr(task, "subscriber_count", None)  # annotated by the list selector
+        return count if count is not None else task.subscribers.count()
+
+    def get_is_subscribed(self, task: Task) -> bool:
+        subscribed = getattr(task, "is_subscribed", None)
+        if subscribed is None:
+            user = getattr(self.context.get("request"), "user", None)
+            subscribed = bool(
+                user is not None
+                and user.is_authenticated
+                and task.subscribers.filter(user_id=user.pk).exists()
+            )
+        return bool(subscribed)
+
+    @extend_schema_field(TaskLinksSerializer)
+    def get_links(self, task: Task) -> dict[str, str]:
+        # URL patterns are resolved once per response, not four times per row.
+        templates = self.context.get("_link_templates")
+        if templates is None:
+            request = self.context.get("request")
+            templates = {
+                link: reverse(f"{NAMESPACE}:{name}", kwargs={"uuid": _PLACEHOLDER}, request=request)
+                for link, name in LINKS.items()
+            }
+            self.context["_link_templates"] = templates
+        uuid = str(task.uuid)
+        return {link: url.replace(_PLACEHOLDER, uuid) for link, url in templates.items()}
+
+
+class TaskSubmitSerializer(serializers.Serializer):
+    task_type = serializers.CharField(max_length=200, help_text="A registered task type.")
+    task_key = serializers.CharField(
+        max_length=MAX_KEY_LENGTH,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="Dedup key: one active task per type, key and scope. None: no dedup.",
+    )
+    scope = serializers.ChoiceField(
+        choices=TaskScope.choices,
+        required=False,
+        allow_null=True,
+        help_text="Default: the type's scope.",
+    )
+    task_name = serializers.CharField(
+        max_length=MAX_KEY_LENGTH,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        trim_whitespace=False,
+    )
+    parameters = JSONObjectField(
+        required=False, help_text="Keyword arguments of the task function, checked at submit."
+    )
+    timeout = serializers.IntegerField(
+        min_value=1, max_value=MAX_TIMEOUT, required=False, allow_null=True
+    )
+
+
+class TaskStatusSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=TaskStatus.choices)
+    progress = ProgressSerializer(source="*")
+
+
+class AbortRequestSerializer(serializers.Serializer):
+    force = serializers.BooleanField(
+        default=False, help_text="Staff only: abort a shared task whatever its subscribers."
+    )
+
+
+class AbortResultSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=["aborted", "unsubscribed"])
+    task = TaskSerializer()
+
+
+class SubscriberSerializer(serializers.ModelSerializer):
+    user = UserRefSerializer(read_only=True)
+
+    class Meta:
+        model = TaskSubscriber
+        fields = ["user", "subscribed_at"]
+        read_only_fields = fields
+
+
+class TaskTypeSerializer(serializers.Serializer):
+    """A registered task type (``tasks_app.registry.TaskDefinition``)."""
+
+    name = serializers.CharField()
+    description = serializers.CharField()
+    scope = serializers.ChoiceField(choices=TaskScope.choices)
+    timeout = serializers.SerializerMethodField(help_text="Seconds; null: no timeout.")
+    is_abortable = serializers.SerializerMethodField(
+        help_text="The function registers an abort handler, so a running task can be aborted. "
+        "A pending task can always be aborted."
+    )
+    is_async = serializers.BooleanField()
+    permission = serializers.CharField(
+        allow_null=True, help_text="Django permission required to submit, besides the scope."
+    )
+    max_retries = serializers.IntegerField()
+    parameters_schema = serializers.SerializerMethodField(
+        help_text="JSON Schema of the parameters, derived from the function's signature."
+    )
+
+    def get_timeout(self, definition) -> int | None:
+        return definition.timeout or conf.DEFAULT_TIMEOUT
+
+    def get_is_abortable(self, definition) -> bool:
+        return registers_abort_handler(definition.func)
+
+    @extend_schema_field({"type": "object", "additionalProperties": True})
+    def get_parameters_schema(self, definition) -> dict[str, Any]:
+        return definition.signature.json_schema()

@@ -1,0 +1,272 @@
+"""Task and task-type endpoints. Thin: they read through selectors and write through services."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.utils.http import parse_etags, quote_etag
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+from tasks_app import selectors, services
+from tasks_app.api import errors
+from tasks_app.api.filters import TaskFilter
+from tasks_app.api.permissions import IsActiveUser, MayViewTask
+from tasks_app.api.serializers import (
+    AbortRequestSerializer,
+    AbortResultSerializer,
+    ErrorSerializer,
+    SubscriberSerializer,
+    TaskSerializer,
+    TaskStatusSerializer,
+    TaskSubmitSerializer,
+    TaskTypeSerializer,
+)
+from tasks_app.exceptions import TaskNotFound, UnknownTaskType
+from tasks_app.models import Task, TaskSubscriber
+from tasks_app.registry import registry
+
+ErrorResponse = OpenApiResponse(
+    ErrorSerializer,
+    description="The problem, named in `detail`; `field` and `errors` name the input at fault.",
+)
+
+
+def with_errors(ok: dict, *codes: int) -> dict:
+    """Responses of an operation: its own plus the error answers it can give."""
+    return {**ok, **{code: ErrorResponse for code in (401, 403, *codes)}}
+
+
+class GTFAPIMixin:
+    """What every GTF endpoint shares: the error handler and the schema generator."""
+
+    schema = AutoSchema()
+
+    def get_exception_handler(self):
+        return errors.exception_handler
+
+
+class TaskPagination(PageNumberPagination):
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        # DRF describes next/previous with 3.0's "nullable", which OpenAPI 3.1 ignores.
+        page = super().get_paginated_response_schema(schema)
+        for link in ("next", "previous"):
+            page["properties"][link] = {"type": ["string", "null"], "format": "uri"}
+        return page
+
+
+def status_etag(row: dict) -> str:
+    parts = (
+        row["uuid"],
+        row["status"],
+        row["updated_at"],
+        row["progress_current"],
+        row["progress_total"],
+        row["progress_percent"],
+    )
+    return quote_etag(hashlib.sha256(repr(parts).encode()).hexdigest()[:32])
+
+
+UUID_PARAM = OpenApiParameter("uuid", OpenApiTypes.UUID, OpenApiParameter.PATH)
+
+
+@extend_schema(tags=["tasks"])
+@extend_schema_view(
+    list=extend_schema(
+        summary="Tasks the caller may see", responses=with_errors({200: TaskSerializer}, 400, 404)
+    ),
+    retrieve=extend_schema(
+        parameters=[UUID_PARAM], responses=with_errors({200: TaskSerializer}, 404)
+    ),
+)
+class TaskViewSet(GTFAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Tasks: list and submit; one task, its status, abort and subscribers."""
+
+    queryset = Task.objects.none()  # the real one is per user: get_queryset
+    serializer_class = TaskSerializer
+    permission_classes = [MayViewTask]
+    pagination_class = TaskPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = TaskFilter
+    lookup_field = "uuid"
+    lookup_value_regex = "[^/]+"  # validated by the selector so a bad uuid is a JSON 404
+
+    def get_queryset(self):
+        return selectors.task_list_annotated(user=self.request.user)
+
+    def get_object(self) -> Task:
+        task_uuid = selectors.parse_uuid(self.kwargs["uuid"])
+        task = self.get_queryset().filter(uuid=task_uuid).first()
+        if task is None:
+            raise TaskNotFound()
+        self.check_object_permissions(self.request, task)
+        return task
+
+    def retrieve(self, request, uuid=None):
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(
+        summary="Submit a task, or join the active task with the same key",
+        request=TaskSubmitSerializer,
+        responses=with_errors(
+            {
+                201: OpenApiResponse(TaskSerializer, description="Created."),
+                200: OpenApiResponse(TaskSerializer, description="Joined an active task."),
+            },
+            400,
+            409,
+        ),
+        parameters=[
+            OpenApiParameter(
+                "Location",
+                OpenApiTypes.URI,
+                OpenApiParameter.HEADER,
+                response=[201],
+                description="URL of the new task.",
+            )
+        ],
+    )
+    def create(self, request):
+        submit = TaskSubmitSerializer(data=request.data)
+        submit.is_valid(raise_exception=True)
+        result = services.task_submit(user=request.user, **submit.validated_data)
+        task = self.get_queryset().filter(pk=result.task.pk).first() or result.task
+        data = self.get_serializer(task).data
+        if not result.created:
+            return Response(data, status=status.HTTP_200_OK)
+        return Response(
+            data, status=status.HTTP_201_CREATED, headers={"Location": data["links"]["self"]}
+        )
+
+    @extend_schema(
+        summary="Status and progress, cheap for polling",
+        parameters=[
+            UUID_PARAM,
+            OpenApiParameter(
+                "If-None-Match",
+                str,
+                OpenApiParameter.HEADER,
+                description="ETag of an earlier answer: 304 while nothing changed.",
+            ),
+        ],
+        responses=with_errors(
+            {
+                200: TaskStatusSerializer,
+                304: OpenApiResponse(description="Not modified since the given ETag."),
+            },
+            404,
+        ),
+    )
+    @action(detail=True, methods=["get"], url_path="status", url_name="status")
+    def status_(self, request, uuid=None):
+        row = (
+            Task.objects.visible_to(request.user)
+            .filter(uuid=selectors.parse_uuid(uuid))
+            .values(
+                "uuid",
+                "status",
+                "updated_at",
+                "progress_current",
+                "progress_total",
+                "progress_percent",
+            )
+            .first()
+        )
+        if row is None:
+            raise TaskNotFound()
+        etag = status_etag(row)
+        headers = {"ETag": etag, "Cache-Control": "no-cache"}
+        sent = parse_etags(request.headers.get("If-None-Match", ""))
+        if etag in sent or "*" in sent:
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
+        return Response(TaskStatusSerializer(row).data, headers=headers)
+
+    @extend_schema(
+        summary="Abort the task, or leave it if others still follow it",
+        parameters=[UUID_PARAM],
+        request=AbortRequestSerializer,
+        responses=with_errors({200: AbortResultSerializer}, 400, 404, 409),
+    )
+    @action(detail=True, methods=["post"])
+    def abort(self, request, uuid=None):
+        options = AbortRequestSerializer(data=request.data)
+        options.is_valid(raise_exception=True)
+        result = services.task_abort(
+            task_uuid=uuid, user=request.user, force=options.validated_data["force"]
+        )
+        # After "unsubscribed" the caller may no longer see the task: serialise it as is.
+        context = self.get_serializer_context()
+        return Response(
+            {
+                "action": result.action,
+                "task": TaskSerializer(result.task, context=context).data,
+            }
+        )
+
+    @extend_schema(
+        summary="Subscribers of the task",
+        parameters=[UUID_PARAM],
+        responses=with_errors({200: SubscriberSerializer(many=True)}, 404),
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def subscribers(self, request, uuid=None):
+        task = self.get_object()
+        rows = TaskSubscriber.objects.filter(task=task).select_related("user")
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(SubscriberSerializer(page, many=True).data)
+
+
+NAME_PARAM = OpenApiParameter("name", str, OpenApiParameter.PATH, description="Task type name.")
+
+
+@extend_schema(tags=["task-types"])
+@extend_schema_view(
+    list=extend_schema(
+        summary="Registered task types", responses=with_errors({200: TaskTypeSerializer(many=True)})
+    ),
+    retrieve=extend_schema(
+        parameters=[NAME_PARAM], responses=with_errors({200: TaskTypeSerializer}, 404)
+    ),
+)
+class TaskTypeViewSet(GTFAPIMixin, viewsets.GenericViewSet):
+    """Registered task types with their parameter schema (read-only here)."""
+
+    serializer_class = TaskTypeSerializer
+    permission_classes = [IsActiveUser]
+    pagination_class = None
+    lookup_field = "name"
+    lookup_value_regex = "[^/]+"  # type names contain dots
+
+    def get_queryset(self):
+        return list(registry)
+
+    def get_object(self):
+        try:
+            definition = registry.get(self.kwargs["name"])
+        except UnknownTaskType as exc:
+            raise NotFound(exc.message) from None
+        self.check_object_permissions(self.request, definition)
+        return definition
+
+    def list(self, request):
+        return Response(self.get_serializer(self.get_queryset(), many=True).data)
+
+    def retrieve(self, request, name=None):
+        return Response(self.get_serializer(self.get_object()).data)
