@@ -23,6 +23,7 @@ from state_app.api.errors import error_response, validation_response
 from state_app.api.parsers import StateJSONParser
 from state_app.exceptions import StateNotFound
 from state_app.stores import UNSET, Entry
+from tasks_app.api.errors import exception_handler as api_exception_handler
 from tasks_app.exceptions import InvalidInput
 
 IF_MATCH = re.compile(r'"(\d{1,18})"')
@@ -47,6 +48,14 @@ ERRORS = {
 PRECONDITION = {412: OpenApiResponse(s.StateErrorSerializer, description="stale If-Match")}
 
 
+def _other_errors(exc, context):
+    """Errors that are not the stores' own (parse, auth, 405) in the state error shape."""
+    response = api_exception_handler(exc, context)
+    if response is not None:
+        response.data.setdefault("field", None)
+    return response
+
+
 class StatePagination(PageNumberPagination):
     page_size = 100
     page_size_query_param = "page_size"
@@ -60,6 +69,9 @@ class StateAPIView(APIView):
     def handle_exception(self, exc):
         response = error_response(exc)
         return response if response is not None else super().handle_exception(exc)
+
+    def get_exception_handler(self):
+        return _other_errors
 
     def get_store(self, *, write: bool):
         raise NotImplementedError
