@@ -10,7 +10,12 @@ from typing import Any
 
 import django_filters
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
@@ -18,13 +23,16 @@ from tasks_app import schedules
 from tasks_app.api.permissions import IsStaffUser
 from tasks_app.api.serializers import JSONObjectField
 from tasks_app.api.views import GTFAPIMixin, TaskPagination, with_errors
-from tasks_app.models import Schedule, ScheduleKind
+from tasks_app.models import Schedule, ScheduleKind, ScheduleOutcome
 from tasks_app.registry import registry
 from tasks_app.timetables import MIN_INTERVAL
 
 
 class ScheduleSerializer(serializers.ModelSerializer):
     parameters = JSONObjectField(read_only=True)
+    last_outcome = serializers.SerializerMethodField(
+        help_text="What the last firing did; null before the first."
+    )
     is_orphan = serializers.SerializerMethodField(
         help_text="No code registers the task type: firings are skipped until it comes back."
     )
@@ -57,6 +65,10 @@ class ScheduleSerializer(serializers.ModelSerializer):
             "is_orphan",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=ScheduleOutcome.choices, allow_null=True))
+    def get_last_outcome(self, schedule: Schedule) -> str | None:
+        return schedule.last_outcome or None
 
     def get_is_orphan(self, schedule: Schedule) -> bool:
         return schedule.task_type not in registry
@@ -183,15 +195,17 @@ class ScheduleViewSet(
         return Response(self.get_serializer(schedule).data, status=status.HTTP_201_CREATED)
 
     def update(self, request, pk=None):
+        schedule = self.get_object()  # an unknown id is a 404 whatever the body
         changes = {**PUT_DEFAULTS, **self._body(partial=False)}
-        return self._change(changes)
+        return self._change(schedule, changes)
 
     def partial_update(self, request, pk=None):
-        return self._change(self._body(partial=True))
+        schedule = self.get_object()
+        return self._change(schedule, self._body(partial=True))
 
-    def _change(self, changes: dict[str, Any]) -> Response:
+    def _change(self, schedule: Schedule, changes: dict[str, Any]) -> Response:
         schedule = schedules.schedule_update(
-            schedule=self.get_object(), changes=changes, user=self.request.user
+            schedule=schedule, changes=changes, user=self.request.user
         )
         return Response(self.get_serializer(schedule).data)
 
