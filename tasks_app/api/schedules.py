@@ -17,6 +17,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from tasks_app import schedules
@@ -174,6 +175,7 @@ class ScheduleViewSet(
     """Once, interval and cron schedules of task types, written through the schedule services."""
 
     api_resource = "schedules"
+    parser_classes = [JSONParser]  # parameters are a JSON object: a form cannot carry them
     queryset = Schedule.objects.order_by("name")
     serializer_class = ScheduleSerializer
     permission_classes = [IsStaffUser]

@@ -16,6 +16,7 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from tasks_app import selectors, services, types
@@ -255,6 +256,7 @@ class TaskTypeViewSet(GTFAPIMixin, viewsets.GenericViewSet):
     """Task types with their parameter schema, enabled flag and orphan status."""
 
     api_resource = "task_types"
+    parser_classes = [JSONParser]  # one small JSON object; a form body has nothing to offer
     serializer_class = TaskTypeSerializer
     permission_classes = [IsActiveUser]
     pagination_class = None
