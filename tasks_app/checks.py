@@ -25,6 +25,20 @@ def check_gtf_settings(app_configs=None, **kwargs):
     return errors
 
 
+@register(Tags.compatibility)
+def check_api_read_only(app_configs=None, **kwargs):
+    """A bad ``API_READ_ONLY`` is refused at start-up, not as a 500 on the first request."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from tasks_app.api.read_only import parse_read_only
+
+    try:
+        parse_read_only(conf.API_READ_ONLY)
+    except ImproperlyConfigured as exc:
+        return [Error(str(exc), id="gtf.E002")]
+    return []
+
+
 def _cluster_limits() -> tuple[float | None, float]:
     q = getattr(settings, "Q_CLUSTER", {}) or {}
     # Django-Q2's own defaults: no timeout, retry after 60 s.

@@ -52,6 +52,9 @@ DEFAULTS: dict[str, Any] = {
     "SHELL_OUTPUT_LIMIT": 65536,
     # Seconds between SIGTERM and SIGKILL to a shell command's process group on abort.
     "SHELL_KILL_GRACE": 5.0,
+    # API resources whose write routes are turned off (405, absent from the schema): a list
+    # among "tasks", "task_types", "schedules", "state"; True for all of them.
+    "API_READ_ONLY": (),
     # Apps whose ``tasks`` module is imported at start-up (None = every installed app).
     "AUTODISCOVER_MODULE": "tasks",
 }

@@ -24,6 +24,7 @@ from state_app.api.parsers import StateJSONParser
 from state_app.exceptions import StateNotFound
 from state_app.stores import UNSET, Entry
 from tasks_app.api.errors import exception_handler as api_exception_handler
+from tasks_app.api.read_only import ReadOnlySwitch
 from tasks_app.exceptions import InvalidInput
 
 IF_MATCH = re.compile(r'"(\d{1,18})"')
@@ -62,7 +63,9 @@ class StatePagination(PageNumberPagination):
     max_page_size = 1000
 
 
-class StateAPIView(APIView):
+class StateAPIView(ReadOnlySwitch, APIView):
+    # GTF["API_READ_ONLY"] with "state" turns PUT, PATCH and DELETE off (405, not in the schema).
+    api_resource = "state"
     permission_classes = [IsAuthenticated]
     parser_classes = [StateJSONParser]
 

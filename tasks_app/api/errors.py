@@ -23,11 +23,14 @@ from tasks_app.exceptions import (
     InvalidTransition,
     LastSubscriber,
     ParameterError,
+    ScheduleNotFound,
+    StaffRequired,
     SubmitForbidden,
     TaskAlreadyFinished,
     TaskNotAbortable,
     TaskNotFound,
     TaskTypeDisabled,
+    TaskTypeNotFound,
     UnknownTaskType,
 )
 
@@ -36,11 +39,14 @@ logger = logging.getLogger("tasks_app.api")
 # Looked up along the exception's MRO, so a subclass inherits its base's status.
 ERROR_STATUS: dict[type[GTFError], int] = {
     TaskNotFound: status.HTTP_404_NOT_FOUND,
+    TaskTypeNotFound: status.HTTP_404_NOT_FOUND,
+    ScheduleNotFound: status.HTTP_404_NOT_FOUND,
     UnknownTaskType: status.HTTP_400_BAD_REQUEST,
     ParameterError: status.HTTP_400_BAD_REQUEST,
     InvalidInput: status.HTTP_400_BAD_REQUEST,
     SubmitForbidden: status.HTTP_403_FORBIDDEN,
     AbortForbidden: status.HTTP_403_FORBIDDEN,
+    StaffRequired: status.HTTP_403_FORBIDDEN,
     TaskTypeDisabled: status.HTTP_409_CONFLICT,
     TaskNotAbortable: status.HTTP_409_CONFLICT,
     TaskAlreadyFinished: status.HTTP_409_CONFLICT,

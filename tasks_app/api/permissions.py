@@ -34,6 +34,16 @@ class IsActiveUser(BasePermission):
         return is_active_user(request.user)
 
 
+class IsStaffUser(IsActiveUser):
+    """Signed-in, active staff; other users get 403, anonymous callers 401/403."""
+
+    message = "Only staff may do this."
+    code = "staff_required"
+
+    def has_permission(self, request, view) -> bool:
+        return is_active_user(request.user) and bool(request.user.is_staff)
+
+
 class ScopePermission(IsActiveUser):
     """Base of the per-scope classes: ``may_see`` decides for one task of that scope."""
 

@@ -225,31 +225,77 @@ class SubscriberSerializer(serializers.ModelSerializer):
 
 
 class TaskTypeSerializer(serializers.Serializer):
-    """A registered task type (``tasks_app.registry.TaskDefinition``)."""
+    """A task type (``tasks_app.types.TaskTypeInfo``): registered, or an orphan row.
+
+    An orphan has no code, so what only the code knows (scope, timeout, parameters...) is null.
+    """
 
     name = serializers.CharField()
-    description = serializers.CharField()
-    scope = serializers.ChoiceField(choices=TaskScope.choices)
+    description = serializers.SerializerMethodField()
+    enabled = serializers.BooleanField(
+        help_text="The operator's switch: a disabled type cannot be submitted or started."
+    )
+    registered = serializers.BooleanField(help_text="Code in this server registers the type.")
+    is_orphan = serializers.BooleanField(
+        help_text="The database references the type but no code registers it: it cannot be "
+        "submitted and its schedules are skipped."
+    )
+    scope = serializers.SerializerMethodField()
     timeout = serializers.SerializerMethodField(help_text="Seconds; null: no timeout.")
     is_abortable = serializers.SerializerMethodField(
         help_text="The function registers an abort handler, so a running task can be aborted. "
         "A pending task can always be aborted."
     )
-    is_async = serializers.BooleanField()
-    permission = serializers.CharField(
-        allow_null=True, help_text="Django permission required to submit, besides the scope."
+    is_async = serializers.SerializerMethodField()
+    permission = serializers.SerializerMethodField(
+        help_text="Django permission required to submit, besides the scope."
     )
-    max_retries = serializers.IntegerField()
+    max_retries = serializers.SerializerMethodField()
     parameters_schema = serializers.SerializerMethodField(
         help_text="JSON Schema of the parameters, derived from the function's signature."
     )
 
-    def get_timeout(self, definition) -> int | None:
-        return definition.timeout or conf.DEFAULT_TIMEOUT
+    def get_description(self, info) -> str:
+        if info.definition is not None:
+            return info.definition.description
+        return info.row.description if info.row is not None else ""
 
-    def get_is_abortable(self, definition) -> bool:
-        return registers_abort_handler(definition.func)
+    @extend_schema_field(serializers.ChoiceField(choices=TaskScope.choices, allow_null=True))
+    def get_scope(self, info) -> str | None:
+        return info.definition.scope if info.definition else None
 
-    @extend_schema_field({"type": "object", "additionalProperties": True})
-    def get_parameters_schema(self, definition) -> dict[str, Any]:
-        return definition.signature.json_schema()
+    def get_timeout(self, info) -> int | None:
+        if info.definition is None:
+            return None
+        return info.definition.timeout or conf.DEFAULT_TIMEOUT
+
+    def get_is_abortable(self, info) -> bool:
+        return info.definition is not None and registers_abort_handler(info.definition.func)
+
+    def get_is_async(self, info) -> bool | None:
+        return info.definition.is_async if info.definition else None
+
+    def get_permission(self, info) -> str | None:
+        return info.definition.permission if info.definition else None
+
+    def get_max_retries(self, info) -> int | None:
+        return info.definition.max_retries if info.definition else None
+
+    @extend_schema_field({"type": ["object", "null"], "additionalProperties": True})
+    def get_parameters_schema(self, info) -> dict[str, Any] | None:
+        return info.definition.signature.json_schema() if info.definition else None
+
+
+class TaskTypePatchSerializer(serializers.Serializer):
+    """What a task type lets staff change: only ``enabled``; any other field is refused."""
+
+    enabled = serializers.BooleanField(help_text="false: refuse new submits and pending starts.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # Refused, not ignored: a client must not believe it changed a field that stays put.
+        extra = sorted(set(self.initial_data) - set(self.fields))
+        if extra:
+            raise serializers.ValidationError(
+                {name: ["Read-only: only enabled can be changed."] for name in extra}
+            )
+        return attrs

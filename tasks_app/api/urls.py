@@ -4,6 +4,7 @@ included under the same prefix."""
 
 from rest_framework.routers import SimpleRouter
 
+from tasks_app.api.schedules import ScheduleViewSet
 from tasks_app.api.serializers import NAMESPACE
 from tasks_app.api.views import TaskTypeViewSet, TaskViewSet
 
@@ -13,5 +14,6 @@ app_name = NAMESPACE
 router = SimpleRouter()
 router.register("tasks", TaskViewSet, basename="task")
 router.register("task-types", TaskTypeViewSet, basename="task-type")
+router.register("schedules", ScheduleViewSet, basename="schedule")
 
 urlpatterns = router.urls

@@ -6,7 +6,6 @@ import hashlib
 
 from django.utils.http import parse_etags, quote_etag
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -16,14 +15,15 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
-from tasks_app import selectors, services
+from tasks_app import selectors, services, types
 from tasks_app.api import errors
 from tasks_app.api.filters import TaskFilter
 from tasks_app.api.permissions import IsActiveUser, MayViewTask
+from tasks_app.api.read_only import ReadOnlySwitch
 from tasks_app.api.serializers import (
     AbortRequestSerializer,
     AbortResultSerializer,
@@ -32,11 +32,11 @@ from tasks_app.api.serializers import (
     TaskSerializer,
     TaskStatusSerializer,
     TaskSubmitSerializer,
+    TaskTypePatchSerializer,
     TaskTypeSerializer,
 )
-from tasks_app.exceptions import TaskNotFound, UnknownTaskType
+from tasks_app.exceptions import TaskNotFound
 from tasks_app.models import Task, TaskSubscriber
-from tasks_app.registry import registry
 
 ErrorResponse = OpenApiResponse(
     ErrorSerializer,
@@ -49,10 +49,9 @@ def with_errors(ok: dict, *codes: int) -> dict:
     return {**ok, **{code: ErrorResponse for code in (401, 403, *codes)}}
 
 
-class GTFAPIMixin:
-    """What every GTF endpoint shares: the error handler and the schema generator."""
-
-    schema = AutoSchema()
+class GTFAPIMixin(ReadOnlySwitch):
+    """What every GTF endpoint shares: the error handler, the schema generator (which leaves
+    out routes turned off by ``API_READ_ONLY``) and the read-only switch."""
 
     def get_exception_handler(self):
         return errors.exception_handler
@@ -98,6 +97,7 @@ UUID_PARAM = OpenApiParameter("uuid", OpenApiTypes.UUID, OpenApiParameter.PATH)
 class TaskViewSet(GTFAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Tasks: list and submit; one task, its status, abort and subscribers."""
 
+    api_resource = "tasks"
     queryset = Task.objects.none()  # the real one is per user: get_queryset
     serializer_class = TaskSerializer
     permission_classes = [MayViewTask]
@@ -239,34 +239,40 @@ NAME_PARAM = OpenApiParameter("name", str, OpenApiParameter.PATH, description="T
 @extend_schema(tags=["task-types"])
 @extend_schema_view(
     list=extend_schema(
-        summary="Registered task types", responses=with_errors({200: TaskTypeSerializer(many=True)})
+        summary="Task types: registered ones and orphans",
+        responses=with_errors({200: TaskTypeSerializer(many=True)}),
     ),
     retrieve=extend_schema(
         parameters=[NAME_PARAM], responses=with_errors({200: TaskTypeSerializer}, 404)
     ),
+    partial_update=extend_schema(
+        summary="Enable or disable a task type (staff)",
+        parameters=[NAME_PARAM],
+        request=TaskTypePatchSerializer,
+        responses=with_errors({200: TaskTypeSerializer}, 400, 404),
+    ),
 )
 class TaskTypeViewSet(GTFAPIMixin, viewsets.GenericViewSet):
-    """Registered task types with their parameter schema (read-only here)."""
+    """Task types with their parameter schema, enabled flag and orphan status."""
 
+    api_resource = "task_types"
+    parser_classes = [JSONParser]  # one small JSON object; a form body has nothing to offer
     serializer_class = TaskTypeSerializer
     permission_classes = [IsActiveUser]
     pagination_class = None
     lookup_field = "name"
     lookup_value_regex = "[^/]+"  # type names contain dots
 
-    def get_queryset(self):
-        return list(registry)
-
-    def get_object(self):
-        try:
-            definition = registry.get(self.kwargs["name"])
-        except UnknownTaskType as exc:
-            raise NotFound(exc.message) from None
-        self.check_object_permissions(self.request, definition)
-        return definition
-
     def list(self, request):
-        return Response(self.get_serializer(self.get_queryset(), many=True).data)
+        return Response(self.get_serializer(types.task_type_list(), many=True).data)
 
     def retrieve(self, request, name=None):
-        return Response(self.get_serializer(self.get_object()).data)
+        return Response(self.get_serializer(types.task_type_get(name=name)).data)
+
+    def partial_update(self, request, name=None):
+        change = TaskTypePatchSerializer(data=request.data)
+        change.is_valid(raise_exception=True)
+        types.task_type_set_enabled(
+            name=name, enabled=change.validated_data["enabled"], user=request.user
+        )
+        return Response(self.get_serializer(types.task_type_get(name=name)).data)

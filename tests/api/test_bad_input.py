@@ -172,4 +172,5 @@ def test_page_past_the_end(api):
 
 def test_unknown_task_type_detail(api):
     r = api.get("/api/v1/task-types/no.such/")
-    assert r.status_code == 404 and r.json()["detail"] == "Unknown task type 'no.such'."
+    assert r.status_code == 404
+    assert r.json()["detail"] == "Task type 'no.such' is neither registered nor in the type table."

@@ -1,0 +1,80 @@
+"""Read-only deployments: ``GTF["API_READ_ONLY"]`` turns off the write routes of resources.
+
+A view names its resource in ``api_resource``; while that resource is read-only, every
+unsafe method (POST, PUT, PATCH, DELETE) answers 405 and leaves the OpenAPI schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from drf_spectacular.openapi import AutoSchema
+from rest_framework.exceptions import MethodNotAllowed
+from rest_framework.permissions import SAFE_METHODS
+
+from tasks_app.conf import conf
+
+RESOURCES = frozenset({"tasks", "task_types", "schedules", "state"})
+
+
+def parse_read_only(value: Any) -> frozenset[str]:
+    """The resource names a value of ``API_READ_ONLY`` makes read-only."""
+    if value is True:
+        return RESOURCES
+    if value is None or value is False:
+        return frozenset()
+    # A bare string is iterable too: "tasks" would read as five unknown one-letter names.
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise ImproperlyConfigured(
+            f'GTF["API_READ_ONLY"] must be True, False or a list of resource names, not {value!r}.'
+        )
+    names = frozenset(value)
+    unknown = sorted(map(str, names - RESOURCES))
+    if unknown:
+        raise ImproperlyConfigured(
+            f'GTF["API_READ_ONLY"] names unknown resource(s) {", ".join(unknown)}; '
+            f"known: {', '.join(sorted(RESOURCES))}."
+        )
+    return names
+
+
+def read_only_resources() -> frozenset[str]:
+    return parse_read_only(conf.API_READ_ONLY)
+
+
+def is_write_disabled(resource: str, method: str) -> bool:
+    return method.upper() not in SAFE_METHODS and resource in read_only_resources()
+
+
+class ReadOnlySchema(AutoSchema):
+    """Leaves the operations a read-only setting turns off out of the schema."""
+
+    def is_excluded(self) -> bool:
+        resource = getattr(self.view, "api_resource", None)
+        if resource and is_write_disabled(resource, self.method):
+            return True
+        return super().is_excluded()
+
+
+class ReadOnlySwitch:
+    """View mixin: write methods of ``api_resource`` answer 405 while it is read-only."""
+
+    api_resource: str = ""
+    schema = ReadOnlySchema()
+
+    @property
+    def allowed_methods(self) -> list[str]:
+        methods = super().allowed_methods  # type: ignore[misc]
+        return [m for m in methods if not is_write_disabled(self.api_resource, m)]
+
+    def initial(self, request, *args, **kwargs) -> None:
+        # Before authentication and permissions: the route is off for everyone.
+        if is_write_disabled(self.api_resource, request.method):
+            raise MethodNotAllowed(
+                request.method,
+                detail=f"{self.api_resource} is read-only on this server: "
+                f"{request.method} is turned off.",
+            )
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
