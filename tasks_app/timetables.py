@@ -27,11 +27,16 @@ def clean_interval(value) -> int:
     return value
 
 
+MAX_CRON_LENGTH = 100
+
+
 def clean_cron(value) -> str:
     """A five-field cron expression (minute hour day-of-month month day-of-week)."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput("cron", "cron must be a non-empty cron expression, e.g. '*/15 * * * *'.")
     expression = " ".join(value.split())
+    if len(expression) > MAX_CRON_LENGTH:  # the column size here and in Django-Q2's Schedule
+        raise InvalidInput("cron", f"cron is longer than {MAX_CRON_LENGTH} characters.")
     fields = expression.split(" ")
     if len(fields) != 5:
         raise InvalidInput(

@@ -40,6 +40,7 @@ def django_q_executor(settings):
         ({"cron": "61 * * * *"}, "cron", "'61 * * * *' is not a valid expression"),
         ({"cron": "* * *"}, "cron", "has 3 fields; it needs 5"),
         ({"cron": ""}, "cron", "cron must be a non-empty cron expression"),
+        ({"cron": "0,1" + ",2" * 49 + " * * * *"}, "cron", "longer than 100 characters"),
         ({"kind": "interval", "cron": "", "interval_seconds": 5}, "interval_seconds", "between 30"),
         ({"kind": "interval", "cron": "", "interval_seconds": "60"}, "interval_seconds", "whole"),
         ({"kind": "interval", "cron": ""}, "interval_seconds", "needs interval_seconds"),
