@@ -38,6 +38,18 @@ def pretty_json(value) -> str:
     return format_html('<pre class="gtf-json">{}</pre>', text)
 
 
+class NoBulkDeleteMixin:
+    """Drops Django's stock "delete selected" action (Django 5.2 and 6.x signatures)."""
+
+    def get_actions(self, request, action_location=None):
+        if action_location is None:
+            actions = super().get_actions(request)
+        else:
+            actions = super().get_actions(request, action_location=action_location)
+        actions.pop("delete_selected", None)
+        return actions
+
+
 class TaskTypeFilter(admin.SimpleListFilter):
     """Registered types (reading distinct values from a large table would be slow)."""
 
@@ -66,7 +78,7 @@ class TaskSubscriberInline(admin.TabularInline):
 
 
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(NoBulkDeleteMixin, admin.ModelAdmin):  # bulk delete would hit active tasks
     list_display = (
         "short_uuid",
         "task_type",
@@ -151,11 +163,6 @@ class TaskAdmin(admin.ModelAdmin):
     def has_abort_permission(self, request) -> bool:
         opts = self.opts
         return request.user.is_staff and request.user.has_perm(f"{opts.app_label}.change_task")
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)  # would delete active tasks too
-        return actions
 
     def get_search_results(self, request, queryset, search_term):
         results, distinct = super().get_search_results(request, queryset, search_term)

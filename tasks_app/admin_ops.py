@@ -10,12 +10,13 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from tasks_app import schedules, types
+from tasks_app.admin import NoBulkDeleteMixin
 from tasks_app.exceptions import GTFError, InvalidInput, ParameterError
 from tasks_app.models import Schedule, TaskType
 
 
 @admin.register(TaskType)
-class TaskTypeAdmin(admin.ModelAdmin):
+class TaskTypeAdmin(NoBulkDeleteMixin, admin.ModelAdmin):  # orphans are deleted one by one
     list_display = ("name", "enabled", "registered", "last_seen_at", "updated_by")
     list_filter = ("enabled",)
     search_fields = ("name",)
@@ -35,11 +36,6 @@ class TaskTypeAdmin(admin.ModelAdmin):
         if obj is not None and obj.is_registered:
             return False
         return super().has_delete_permission(request, obj)
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)  # orphan rows are deleted one by one
-        return actions
 
     def save_model(self, request, obj, form, change) -> None:
         if "enabled" in form.changed_data:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import uuid as uuid_lib
+from datetime import UTC
 
 import django_filters
+from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django_filters.fields import IsoDateTimeField
 
 from tasks_app.models import Task, TaskScope, TaskStatus
 
@@ -22,6 +25,23 @@ class TaskOrderingFilter(django_filters.OrderingFilter):
         return qs
 
 
+class UTCDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time sent on in UTC: PostgreSQL refuses offsets beyond ±15:59."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(UTC)
+        except OverflowError as exc:
+            raise ValidationError("Date and time out of range.", code="invalid") from exc
+
+
+class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UTCDateTimeField
+
+
 class TaskFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
         choices=TaskStatus.choices,
@@ -32,9 +52,9 @@ class TaskFilter(django_filters.FilterSet):
     task_type = django_filters.CharFilter(field_name="task_type")
     scope = django_filters.ChoiceFilter(choices=TaskScope.choices)
     task_key = django_filters.CharFilter(field_name="task_key")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    created_after = UTCDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UTCDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    updated_after = UTCDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     search = django_filters.CharFilter(
         method="filter_search", help_text="Part of the key, name or type, or a whole uuid."
     )

@@ -160,6 +160,18 @@ def test_bad_date_filter(api):
     assert r.status_code == 400 and r.json()["field"] == "created_after"
 
 
+def test_date_filter_with_a_far_offset_is_read_in_utc(api):
+    # PostgreSQL refuses an offset over 15:59; the filter hands it the time in UTC.
+    r = api.get(URL, {"created_after": "0161-06-08T16:05:07+23:56"})
+    assert r.status_code == 200
+
+
+def test_date_filter_out_of_range(api):
+    r = api.get(URL, {"updated_after": "0001-01-01T00:00:00+01:00"})
+    assert r.status_code == 400 and r.json()["field"] == "updated_after"
+    assert "out of range" in r.json()["detail"]
+
+
 def test_nul_in_filter(api):
     r = api.get(URL, {"task_key": "a\x00"})
     assert r.status_code == 400 and "Null characters are not allowed" in r.json()["detail"]
