@@ -11,6 +11,7 @@ import json
 import uuid as uuid_lib
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -121,32 +122,7 @@ class TaskAdmin(NoBulkDeleteMixin, admin.ModelAdmin):  # bulk delete would hit a
             },
         ),
     )
-    readonly_fields = (
-        "uuid",
-        "task_type",
-        "task_key",
-        "task_name",
-        "scope",
-        "status_badge",
-        "progress_bar",
-        "is_abortable",
-        "attempt",
-        "timeout",
-        "parameters_pretty",
-        "payload_pretty",
-        "result_pretty",
-        "error_message",
-        "error_type",
-        "traceback",
-        "created_by",
-        "created_at",
-        "updated_at",
-        "started_at",
-        "ended_at",
-        "duration",
-        "worker_id",
-        "heartbeat_at",
-    )
+    readonly_fields = flatten_fieldsets(fieldsets)
 
     # Writes only through the actions below, which call the services.
     def has_add_permission(self, request) -> bool:

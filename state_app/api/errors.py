@@ -1,8 +1,6 @@
-"""The one mapping of state and task errors to HTTP answers."""
+"""State errors as HTTP answers: the API's status table, the state error body."""
 
 from __future__ import annotations
-
-import re
 
 from rest_framework import status
 from rest_framework.response import Response
@@ -16,38 +14,35 @@ from state_app.exceptions import (
     UndecodableEntry,
     VersionMismatch,
 )
-from tasks_app.exceptions import GTFError, InvalidInput, TaskNotFound
+from tasks_app.api.errors import ERROR_STATUS, error_code, status_for
+from tasks_app.exceptions import GTFError
 
-STATUS_BY_ERROR: list[tuple[type[GTFError], int]] = [
-    (TaskNotFound, status.HTTP_404_NOT_FOUND),
-    (StateNotFound, status.HTTP_404_NOT_FOUND),
-    (StateForbidden, status.HTTP_403_FORBIDDEN),
-    (VersionMismatch, status.HTTP_412_PRECONDITION_FAILED),
-    (UndecodableEntry, status.HTTP_409_CONFLICT),
-    (InvalidValue, status.HTTP_400_BAD_REQUEST),
-    (InvalidKey, status.HTTP_400_BAD_REQUEST),
-    (InvalidExpiry, status.HTTP_400_BAD_REQUEST),
-    (InvalidInput, status.HTTP_400_BAD_REQUEST),
-]
-
-
-def _code(exc: GTFError) -> str:
-    rule = getattr(exc, "rule", None)
-    return rule or re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
+# The state errors join the API's one status table.
+ERROR_STATUS.update(
+    {
+        StateNotFound: status.HTTP_404_NOT_FOUND,
+        StateForbidden: status.HTTP_403_FORBIDDEN,
+        VersionMismatch: status.HTTP_412_PRECONDITION_FAILED,
+        UndecodableEntry: status.HTTP_409_CONFLICT,
+        InvalidValue: status.HTTP_400_BAD_REQUEST,
+        InvalidKey: status.HTTP_400_BAD_REQUEST,
+        InvalidExpiry: status.HTTP_400_BAD_REQUEST,
+    }
+)
 
 
 def error_response(exc: Exception) -> Response | None:
-    """``{"detail", "field", "code"}`` with the status of ``exc``; None if not ours."""
-    for cls, code in STATUS_BY_ERROR:
-        if isinstance(exc, cls):
-            body = {"detail": exc.message, "field": getattr(exc, "field", None), "code": _code(exc)}
-            headers = {}
-            if isinstance(exc, VersionMismatch):
-                body["current_version"] = exc.current
-                if exc.current is not None:
-                    headers["ETag"] = f'"{exc.current}"'
-            return Response(body, status=code, headers=headers)
-    return None
+    """``{"detail", "field", "code"}`` with the status of ``exc``; None if not a GTF error."""
+    if not isinstance(exc, GTFError):
+        return None
+    code = getattr(exc, "rule", None) or error_code(exc)
+    body = {"detail": exc.message, "field": getattr(exc, "field", None), "code": code}
+    headers = {}
+    if isinstance(exc, VersionMismatch):
+        body["current_version"] = exc.current
+        if exc.current is not None:
+            headers["ETag"] = f'"{exc.current}"'
+    return Response(body, status=status_for(exc), headers=headers)
 
 
 def validation_response(errors: dict) -> Response:

@@ -58,7 +58,7 @@ ERROR_STATUS: dict[type[GTFError], int] = {
 ERROR_FIELD: dict[type[GTFError], str] = {UnknownTaskType: "task_type"}
 
 
-def _code(exc: Exception) -> str:
+def error_code(exc: Exception) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
 
 
@@ -95,7 +95,7 @@ def _gtf_body(exc: GTFError) -> dict[str, Any]:
             if cls in ERROR_FIELD:
                 errors = {ERROR_FIELD[cls]: [exc.message]}
                 break
-    return error_body(exc.message, _code(exc), errors)
+    return error_body(exc.message, error_code(exc), errors)
 
 
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:

@@ -42,16 +42,7 @@ class ScheduleSerializer(serializers.ModelSerializer):
         model = Schedule
         fields = [
             "id",
-            "name",
-            "task_type",
-            "kind",
-            "run_at",
-            "interval_seconds",
-            "cron",
-            "parameters",
-            "task_key",
-            "scope",
-            "enabled",
+            *schedules.FIELDS,  # what the services accept, in their order
             "created_at",
             "updated_at",
             "last_run_at",
