@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from tasks_app.dispatch import Periodic
+
 
 class StateAppConfig(AppConfig):
     name = "state_app"
@@ -8,11 +10,16 @@ class StateAppConfig(AppConfig):
     verbose_name = _("Task and asset state")
     default_auto_field = "django.db.models.BigAutoField"
 
-    def ready(self) -> None:
-        import state_app.stores  # noqa: F401  (registers the stores as injectable types)
-        from tasks_app.executors import Periodic
-        from tasks_app.maintenance import PERIODIC_JOBS
-
-        job = Periodic(name="gtf.state_cleanup", func="state_app.cleanup.state_cleanup", minutes=60)
-        if job not in PERIODIC_JOBS:
-            PERIODIC_JOBS.append(job)
+    # How state plugs into GTF (see tasks_app.extensions): ctx.state and ctx.assets of a
+    # running task, the stores injected by type, and the hourly cleanup of expired state.
+    gtf_context = {
+        "state": "state_app.stores.task_state_for",
+        "assets": "state_app.stores.assets_for",
+    }
+    gtf_injectables = {
+        "state_app.stores.TaskStateStore": "state",
+        "state_app.stores.AssetStores": "assets",
+    }
+    gtf_periodic_jobs = (
+        Periodic(name="gtf.state_cleanup", func="state_app.cleanup.state_cleanup", minutes=60),
+    )

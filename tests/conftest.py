@@ -3,6 +3,16 @@ import pytest
 from tests.factories import StaffFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def fresh_type_switch():
+    """Each test reads the enabled switch from its own database state (rolled back after)."""
+    from tasks_app.availability import switch
+
+    switch.invalidate()
+    yield
+    switch.invalidate()
+
+
 @pytest.fixture
 def user(db):
     return UserFactory(username="alice")

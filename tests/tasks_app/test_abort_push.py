@@ -5,9 +5,9 @@ import time
 import pytest
 from django.db import connection
 
-from tasks_app import push
 from tasks_app.models import Task
 from tasks_app.services import task_abort, task_submit
+from tasks_app.worker import push
 from tests.qcluster import DJANGO_Q_EXECUTOR, FAST_GTF, events, qcluster, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

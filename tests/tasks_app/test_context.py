@@ -1,7 +1,7 @@
 import pytest
 
 from tasks_app import TaskAborted, TaskContext, get_context
-from tasks_app.context import normalise_progress
+from tasks_app.worker.context import normalise_progress
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import signal
 import pytest
 from django.db import connection
 
-from tasks_app.executors import get_executor
+from tasks_app.dispatch import get_executor
 from tasks_app.models import Task, TaskStatus
 from tasks_app.services import task_abort, task_submit
 from tests.qcluster import DJANGO_Q_EXECUTOR, FAST_GTF, events, qcluster, wait_for

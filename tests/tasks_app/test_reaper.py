@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from tasks_app.models import Task, TaskStatus
-from tasks_app.reaper import reap
+from tasks_app.worker.reaper import reap
 from tests.qcluster import DJANGO_Q_EXECUTOR
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +61,8 @@ def test_stale_aborting_task_ends_aborted():
 
 
 def test_type_with_retries_is_requeued(django_capture_on_commit_callbacks, settings):
-    from tasks_app.registry import register, registry
+    from tasks_app.decorators import register
+    from tasks_app.registry import registry
 
     def flaky() -> str:
         return "second time lucky"
@@ -87,7 +88,7 @@ def test_type_with_retries_is_requeued(django_capture_on_commit_callbacks, setti
 
 @pytest.mark.django_db(transaction=True)
 def test_lost_pending_task_is_enqueued_again(settings, user):
-    from tasks_app.executors import get_executor
+    from tasks_app.dispatch import get_executor
     from tasks_app.services import task_submit
 
     settings.GTF = {**settings.GTF, "EXECUTOR": DJANGO_Q_EXECUTOR, "REQUEUE_PENDING_AFTER": 60}
@@ -119,11 +120,11 @@ def test_reap_command_reports(capsys):
 def test_reaper_is_installed_as_a_django_q_schedule(settings):
     from django_q.models import Schedule
 
-    from tasks_app.maintenance import install_periodic_jobs
+    from tasks_app.ops.maintenance import install_periodic_jobs
 
     settings.GTF = {**settings.GTF, "EXECUTOR": DJANGO_Q_EXECUTOR}
     install_periodic_jobs()
     schedule = Schedule.objects.get(name="gtf.reap")
-    assert schedule.func == "tasks_app.reaper.reap" and schedule.minutes == 1
+    assert schedule.func == "tasks_app.worker.reaper.reap" and schedule.minutes == 1
     install_periodic_jobs()  # idempotent
     assert Schedule.objects.filter(name="gtf.reap").count() == 1

@@ -3,8 +3,8 @@
 import pytest
 
 from tasks_app.models import Task, TaskStatus
-from tasks_app.runner import run_task
 from tasks_app.services import task_submit
+from tasks_app.worker.runner import run_task
 
 pytestmark = pytest.mark.django_db
 S = TaskStatus
