@@ -1,12 +1,13 @@
 # make run   - the product: web server and a Django-Q2 worker on SQLite + the ORM broker
 # make test  - the whole test suite (DATABASE_URL=postgres://... to run it on PostgreSQL)
+# make test-fast - the suite without real clusters, browsers or fault injection (day to day)
 PYTHON ?= python3
 VENV ?= .venv
 DJANGO ?= django>=5.2,<7
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check install clean
+.PHONY: run test test-fast lint check install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +23,9 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not qcluster and not faults and not browser" -p no:randomly $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -17,12 +17,6 @@ def client_for(db):
 
 
 @pytest.fixture
-def null_executor(settings):
-    """Submitted tasks stay PENDING (nothing runs them)."""
-    settings.GTF = {**settings.GTF, "EXECUTOR": "tests.executors.NullExecutor"}
-
-
-@pytest.fixture
 def submit(null_executor):
     """``submit(user, task_type, **options)``: a PENDING task made through the service."""
     from tasks_app.services import task_submit

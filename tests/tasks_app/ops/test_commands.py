@@ -155,6 +155,7 @@ def _wait_for(predicate, timeout=10.0):
     raise AssertionError("timed out")
 
 
+@pytest.mark.qcluster
 @pytest.mark.django_db(transaction=True)
 def test_process_exit_codes(user):
     """The real ``manage.py`` process exits with the documented codes."""

@@ -13,7 +13,7 @@ from tasks_app.ops import task_types as types
 from tasks_app.registry import registry
 from tasks_app.services import task_abort, task_submit
 from tests.qcluster import DJANGO_Q_EXECUTOR, FAST_GTF, qcluster, wait_for
-from tests.tasks_app.ops.test_shell import _alive
+from tests.tasks_app.worker.test_shell import _alive
 
 pytestmark = [pytest.mark.qcluster, pytest.mark.django_db(transaction=True)]
 S = TaskStatus
