@@ -67,7 +67,8 @@ class TaskDefinition:
 
     def __post_init__(self) -> None:
         if isinstance(self.backoff, int | float) and not isinstance(self.backoff, bool):
-            object.__setattr__(self, "backoff", Backoff(base=float(self.backoff), factor=1.0))
+            fixed = Backoff(base=float(self.backoff), factor=1.0, jitter=False)
+            object.__setattr__(self, "backoff", fixed)
         if not isinstance(self.backoff, Backoff):
             raise InvalidTaskDefinition("backoff must be seconds or a Backoff.")
         if isinstance(self.retries, bool) or not isinstance(self.retries, int) or self.retries < 0:

@@ -158,3 +158,18 @@ def sigkill_me() -> None:
 @task(name="t.secret", scope="private", permission="auth.view_user")
 def secret() -> str:
     return "secret"
+
+
+@task(name="t.flaky", scope="private", retries=2, backoff=0.5, retry_on=(ConnectionError,))
+def flaky(ctx: TaskContext, fail_times: int = 1, error: str = "connection") -> int:
+    """Fails its first ``fail_times`` attempts, then returns the attempt number."""
+    if ctx.attempt <= fail_times:
+        if error == "value":
+            raise ValueError(f"bad value on attempt {ctx.attempt}")
+        raise ConnectionError(f"unreachable on attempt {ctx.attempt}")
+    return ctx.attempt
+
+
+@task(name="t.asks_retry", scope="private", retries=1)
+def asks_retry(ctx: TaskContext, after: float = 7.0) -> str:
+    raise ctx.retry(f"not ready on attempt {ctx.attempt}", after=after)
