@@ -60,22 +60,39 @@ def _subscriber_sql(connection: Any, source: str) -> str:
     )
 
 
+def _saved(task: Task, pk: int, connection: Any) -> Task:
+    task.pk = pk
+    task._state.adding, task._state.db = False, connection.alias
+    return task
+
+
 def _postgresql(connection: Any, task: Task, subscriber_id: Any) -> tuple[Task, bool] | None:
     q = connection.ops.quote_name
     table, columns, returning, placeholders = _names(connection)
     params = _values(task, connection)
-    insert = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
-    if task.dedup_key is not None:
-        insert += f" ON CONFLICT ({q('dedup_key')}) DO NOTHING"
-    ctes = [f"ins AS ({insert} RETURNING {returning})"]
-    if task.dedup_key is not None:
-        ctes.append(
-            f"hit AS (SELECT {returning} FROM ins UNION ALL SELECT {returning} FROM {table} "
-            f"WHERE {q('dedup_key')} = %s AND NOT EXISTS (SELECT 1 FROM ins))"
-        )
-        params.append(task.dedup_key)
-    else:
-        ctes.append(f"hit AS (SELECT {returning} FROM ins)")
+    if task.dedup_key is None:
+        # Nothing to conflict with: the new row's id is all there is to learn.
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) RETURNING {q('id')}"
+        if subscriber_id is not None:
+            sql = (
+                f"WITH hit AS ({sql}), sub AS ({_subscriber_sql(connection, 'hit')}) "
+                f"SELECT {q('id')} FROM hit"
+            )
+            params += [subscriber_id, timezone.now()]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            (pk,) = cursor.fetchone()
+        return _saved(task, pk, connection), True
+    insert = (
+        f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "
+        f"ON CONFLICT ({q('dedup_key')}) DO NOTHING"
+    )
+    ctes = [
+        f"ins AS ({insert} RETURNING {returning})",
+        f"hit AS (SELECT {returning} FROM ins UNION ALL SELECT {returning} FROM {table} "
+        f"WHERE {q('dedup_key')} = %s AND NOT EXISTS (SELECT 1 FROM ins))",
+    ]
+    params.append(task.dedup_key)
     if subscriber_id is not None:
         ctes.append(f"sub AS ({_subscriber_sql(connection, 'hit')})")
         params += [subscriber_id, timezone.now()]

@@ -32,6 +32,7 @@ from django_q.signing import BadSignature, SignedPackage
 
 from tasks_app import queue
 from tasks_app.conf import conf
+from tasks_app.worker import retrying
 from tasks_app.worker.keeper import Keeper
 
 RUNNER = "tasks_app.worker.runner.run_task"
@@ -134,15 +135,21 @@ class DatabaseQueueBroker(GTFBroker, ORM):
         return super().enqueue(task)
 
     def dequeue(self) -> list[tuple[Any, str]] | None:
-        messages: list[tuple[Any, str]] = [
-            (
-                f"{ACK_PREFIX}{c.uuid}",
-                package(task_uuid=c.uuid, task_type=c.task_type, timeout=c.timeout),
-            )
-            for c in queue.claim(node=self.node.name, limit=self.claim_limit)
-        ]
-        if len(messages) < self.claim_limit:
-            messages += self._dequeue_others()
+        try:
+            messages: list[tuple[Any, str]] = [
+                (
+                    f"{ACK_PREFIX}{c.uuid}",
+                    package(task_uuid=c.uuid, task_type=c.task_type, timeout=c.timeout),
+                )
+                for c in queue.claim(node=self.node.name, limit=self.claim_limit)
+            ]
+            if len(messages) < self.claim_limit:
+                messages += self._dequeue_others()
+        except retrying.CONNECTION_ERRORS:
+            # The database is away: wait, and ask again on a new connection.
+            retrying.drop_connection()
+            time.sleep(Conf.POLL)
+            return None
         if not messages:
             time.sleep(Conf.POLL)  # an empty queue: spare the database
             return None
@@ -185,5 +192,9 @@ class RedisQueueBroker(GTFBroker, Redis):
         payloads += more or []
         uuids = [u for u in map(task_of, payloads) if u is not None]
         if uuids:
-            queue.claim_delivered(node=self.node.name, uuids=uuids)
+            try:
+                queue.claim_delivered(node=self.node.name, uuids=uuids)
+            except retrying.CONNECTION_ERRORS:
+                # Run them anyway; unclaimed, they are recovered by the queue check instead.
+                retrying.drop_connection()
         return [(None, p) for p in payloads]
