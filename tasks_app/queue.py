@@ -147,3 +147,8 @@ def mark_pushed(task_ids: Iterable[int], *, now: datetime, lost_before: datetime
         ):
             won.append(task_id)
     return won
+
+
+def unmark_pushed(task_ids: Iterable[int], *, now: datetime) -> None:
+    """The push marked at ``now`` failed: the tasks are due for a push again."""
+    Task.objects.filter(pk__in=list(task_ids), enqueued_at=now).update(enqueued_at=None)

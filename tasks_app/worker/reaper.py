@@ -118,5 +118,9 @@ def push_lost(now: datetime, report: ReapReport) -> None:
     won = queue.mark_pushed(wanted, now=now, lost_before=lost_before)
     pushed = [wanted[i] for i in won]
     if pushed:
-        executor.push(pushed)
+        try:
+            executor.push(pushed)
+        except Exception:
+            queue.unmark_pushed(won, now=now)  # the broker is down: try again next tick
+            raise
         report.reenqueued += [str(t.uuid) for t in pushed]

@@ -173,3 +173,27 @@ def flaky(ctx: TaskContext, fail_times: int = 1, error: str = "connection") -> i
 @task(name="t.asks_retry", scope="private", retries=1)
 def asks_retry(ctx: TaskContext, after: float = 7.0) -> str:
     raise ctx.retry(f"not ready on attempt {ctx.attempt}", after=after)
+
+
+def _logged(ctx: TaskContext, seconds: float, updates: int) -> str:
+    # The fault suite counts runs from this log: a file survives database and broker outages.
+    record("runs", f"start {ctx.uuid} {ctx.attempt} {time.time()}")
+    steps = max(updates, 1)
+    for i in range(steps):
+        time.sleep(seconds / steps)
+        if updates:
+            ctx.update(progress=(i + 1, steps), payload={"step": i + 1})
+    record("runs", f"end {ctx.uuid} {ctx.attempt} {time.time()}")
+    return "done"
+
+
+@task(name="t.logged", scope="private", timeout=120, retries=1, backoff=0)
+def logged(ctx: TaskContext, seconds: float = 3.0, updates: int = 0) -> str:
+    """Sleeps, reporting progress; a killed attempt is tried once more."""
+    return _logged(ctx, seconds, updates)
+
+
+@task(name="t.logged_once", scope="private", timeout=120)
+def logged_once(ctx: TaskContext, seconds: float = 3.0, updates: int = 0) -> str:
+    """Like t.logged, without retries: a killed attempt ends the task."""
+    return _logged(ctx, seconds, updates)

@@ -1,0 +1,98 @@
+"""The Redis broker stops while users submit; the reaper runs while every worker is busy."""
+
+import os
+import signal
+import time
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from tasks_app.models import Task, TaskStatus
+from tasks_app.services import task_submit
+from tests.faults.harness import FAULT_GTF, SLACK, Runs
+from tests.qcluster import qcluster, wait_for
+
+pytestmark = [
+    pytest.mark.faults,
+    pytest.mark.postgres,
+    pytest.mark.qcluster,
+    pytest.mark.django_db(transaction=True),
+]
+S = TaskStatus
+DOWN_FOR = 6.0
+
+
+def test_submits_while_the_broker_is_down_are_accepted_and_run_once(
+    gtf_settings, redis_broker, redis_server, tmp_path, user
+):
+    broker = redis_broker
+    client = Client()
+    client.force_login(user)
+    log = tmp_path / "qcluster.log"
+    with qcluster(events_dir=tmp_path, workers=2, gtf=gtf_settings, q=broker, log=log):
+        before = [task_submit(task_type="t.logged", user=user, parameters={"seconds": 0.2}).task]
+        wait_for(lambda: len(Runs.read(tmp_path).ends) == 1, what="a first task to run")
+        redis_server.stop()
+        answers = [
+            client.post(
+                "/api/v1/tasks/",
+                {"task_type": "t.logged", "parameters": {"seconds": 0.2}},
+                content_type="application/json",
+            )
+            for _ in range(6)
+        ]
+        time.sleep(DOWN_FOR)
+        redis_server.start()
+        bound = FAULT_GTF["REQUEUE_PENDING_AFTER"] + FAULT_GTF["HEARTBEAT_INTERVAL"] + SLACK
+        wait_for(
+            lambda: not Task.objects.exclude(status=S.SUCCESS).exists(),
+            timeout=DOWN_FOR + bound,
+            what="the accepted tasks to run once the broker is back",
+        )
+    connection.close()
+    assert [a.status_code for a in answers] == [201] * 6  # the row is the outbox
+    uuids = {a.json()["uuid"] for a in answers} | {str(t.uuid) for t in before}
+    runs = Runs.read(tmp_path)
+    assert set(runs.ends) == uuids and all(runs.ends[u] == runs.starts[u] == 1 for u in uuids)
+
+
+def test_the_reaper_is_not_starved_by_a_backlog(gtf_settings, tmp_path, user):
+    long = [
+        task_submit(
+            task_type="t.logged_once", user=user, task_key=f"long{i}", parameters={"seconds": 40}
+        ).task
+        for i in range(2)
+    ]
+    backlog = [  # more than the workers will reach in this test
+        task_submit(task_type="t.logged_once", user=user, parameters={"seconds": 40}).task
+        for _ in range(6)
+    ]
+    connection.close()
+    log = tmp_path / "qcluster.log"
+    with qcluster(events_dir=tmp_path, workers=2, gtf=gtf_settings, log=log):
+        wait_for(lambda: len(Runs.read(tmp_path).starts) == 2, what="both workers busy")
+        victim = Task.objects.get(pk=long[0].pk)
+        if victim.status != S.IN_PROGRESS:
+            victim = Task.objects.get(pk=long[1].pk)
+        worker_pid = int(victim.worker_id.rsplit(":", 1)[1])
+        os.kill(worker_pid, signal.SIGKILL)  # a worker of the cluster this test started
+        killed_at = time.monotonic()
+        bound = FAULT_GTF["STALE_AFTER"] + FAULT_GTF["HEARTBEAT_INTERVAL"] + 5.0
+        wait_for(
+            lambda: Task.objects.filter(pk=victim.pk, status=S.FAILURE).exists(),
+            timeout=bound + 10,
+            what="the lost task to be reaped",
+        )
+        reaped_after = time.monotonic() - killed_at
+        # Its key is free again at once: a new submit creates a task instead of joining.
+        again = task_submit(
+            task_type="t.logged_once", user=user, task_key=victim.task_key, parameters={}
+        )
+        assert again.created
+        still_waiting = Task.objects.filter(pk__in=[t.pk for t in backlog], status=S.PENDING)
+        assert still_waiting.count() >= 4  # the backlog was still there all along
+    connection.close()
+    victim.refresh_from_db()
+    assert victim.error_type == "WorkerLost"
+    assert reaped_after < bound
