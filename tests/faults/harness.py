@@ -34,6 +34,19 @@ FAULT_GTF = {
 SLACK = 15.0
 
 
+FIGURES = Path(__file__).resolve().parents[2] / "var" / "fault-figures.txt"
+
+
+def report(test: str, **figures: float | int | str) -> None:
+    """Keep what a fault test measured (CI prints the file; docs/reliability.md quotes it)."""
+    FIGURES.parent.mkdir(parents=True, exist_ok=True)
+    values = ", ".join(
+        f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items()
+    )
+    with FIGURES.open("a") as fh:
+        fh.write(f"{test}: {values}\n")
+
+
 def recovery_bound(*, tasks: int, workers: int, seconds: float) -> float:
     """STALE_AFTER + one reaper interval + the run time of the work, plus start-up slack."""
     waves = math.ceil(tasks / workers) + 1

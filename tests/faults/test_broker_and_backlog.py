@@ -10,7 +10,7 @@ from django.test import Client
 
 from tasks_app.models import Task, TaskStatus
 from tasks_app.services import task_submit
-from tests.faults.harness import FAULT_GTF, SLACK, Runs
+from tests.faults.harness import FAULT_GTF, SLACK, Runs, report
 from tests.qcluster import qcluster, wait_for
 
 pytestmark = [
@@ -44,11 +44,18 @@ def test_submits_while_the_broker_is_down_are_accepted_and_run_once(
         ]
         time.sleep(DOWN_FOR)
         redis_server.start()
+        back_at = time.monotonic()
         bound = FAULT_GTF["REQUEUE_PENDING_AFTER"] + FAULT_GTF["HEARTBEAT_INTERVAL"] + SLACK
         wait_for(
             lambda: not Task.objects.exclude(status=S.SUCCESS).exists(),
             timeout=DOWN_FOR + bound,
             what="the accepted tasks to run once the broker is back",
+        )
+        report(
+            f"Redis broker down {DOWN_FOR:.0f} s",
+            submits=6,
+            answered_201=sum(a.status_code == 201 for a in answers),
+            all_done_after_back_s=time.monotonic() - back_at,
         )
     connection.close()
     assert [a.status_code for a in answers] == [201] * 6  # the row is the outbox
@@ -94,5 +101,6 @@ def test_the_reaper_is_not_starved_by_a_backlog(gtf_settings, tmp_path, user):
         assert still_waiting.count() >= 4  # the backlog was still there all along
     connection.close()
     victim.refresh_from_db()
+    report("reaper with every worker busy", reaped_after_s=reaped_after, bound_s=bound)
     assert victim.error_type == "WorkerLost"
     assert reaped_after < bound

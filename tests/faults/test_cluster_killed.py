@@ -8,7 +8,7 @@ from django.db import connection
 
 from tasks_app.models import Task, TaskStatus
 from tasks_app.services import task_submit
-from tests.faults.harness import Runs, kill_group, recovery_bound
+from tests.faults.harness import Runs, kill_group, recovery_bound, report
 from tests.qcluster import qcluster, wait_for
 
 # Faults in real processes on PostgreSQL; CI runs them in a section of their own.
@@ -60,4 +60,14 @@ def test_kill9_of_a_cluster_loses_nothing_and_runs_nothing_twice(
     assert all(runs.starts[str(u)] == 1 for u in claimed if str(u) not in started_on_a)
     retried = Task.objects.filter(uuid__in=started_on_a)
     assert all(t.attempt == 2 and t.attempts.count() == 1 for t in retried)
+    report(
+        f"kill -9 of a cluster ({'redis' if broker else 'orm'})",
+        tasks=TASKS,
+        running_killed=len(started_on_a),
+        claimed_not_started=len({str(u) for u in claimed} - started_on_a),
+        all_done_after_s=elapsed,
+        bound_s=bound,
+        lost=0,
+        run_twice=0,
+    )
     assert elapsed < bound

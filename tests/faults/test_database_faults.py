@@ -14,6 +14,7 @@ from tests.faults.harness import (
     admin_connection,
     database_refusing,
     recovery_bound,
+    report,
     terminate_backends,
 )
 from tests.qcluster import qcluster, wait_for
@@ -45,10 +46,17 @@ def test_terminated_backends_do_not_change_any_outcome(gtf_settings, tmp_path, u
                 time.sleep(0.7)
                 terminate_backends(admin, connection.settings_dict["NAME"])
         connection.close()
+        terminated_at = time.monotonic()
         wait_for(
             lambda: not Task.objects.filter(status__in=[S.PENDING, S.IN_PROGRESS]).exists(),
             timeout=recovery_bound(tasks=4, workers=4, seconds=4.0),
             what="the tasks to end",
+        )
+        report(
+            "database backends terminated 3 times",
+            tasks=4,
+            all_done_after_s=time.monotonic() - terminated_at,
+            outcomes_true=4,
         )
     connection.close()
     runs = Runs.read(tmp_path)
@@ -83,10 +91,17 @@ def test_a_database_refusing_connections_loses_nothing(gtf_settings, tmp_path, u
                 for _ in range(3)
             ]
         connection.close()
+        back_at = time.monotonic()
         wait_for(
             lambda: not Task.objects.filter(status__in=[S.PENDING, S.IN_PROGRESS]).exists(),
             timeout=REFUSED_FOR + recovery_bound(tasks=5, workers=2, seconds=3.0),
             what="every task to end after the outage",
+        )
+        report(
+            f"database refusing connections for {REFUSED_FOR:.0f} s",
+            tasks=5,
+            api_503=sum(a.status_code == 503 for a in answers),
+            all_done_after_back_s=time.monotonic() - back_at,
         )
     connection.close()
     for answer in answers:
