@@ -157,17 +157,30 @@ def insert_many(tasks: Sequence[Task]) -> dict[str, Task]:
     PostgreSQL and SQLite only: check :func:`supports_bulk` first."""
     connection = connections[_db()]
     q = connection.ops.quote_name
-    table, columns, returning, placeholders = _names(connection)
-    rows = ", ".join([f"({placeholders})"] * len(tasks))
-    params = [value for task in tasks for value in _values(task, connection)]
+    table, columns, _, placeholders = _names(connection)
+    rows = [_values(task, connection) for task in tasks]
+    if connection.vendor == "postgresql":
+        # One array per column: a short statement whatever the batch, parsed once.
+        arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in _INSERTED)
+        source = f"SELECT * FROM unnest({arrays})"
+        params = [list(column) for column in zip(*rows, strict=True)]
+    else:
+        source = "VALUES " + ", ".join([f"({placeholders})"] * len(tasks))
+        params = [value for row in rows for value in row]
     sql = (
-        f"INSERT INTO {table} ({columns}) VALUES {rows} "
-        f"ON CONFLICT ({q('dedup_key')}) DO NOTHING RETURNING {returning}"
+        f"INSERT INTO {table} ({columns}) {source} "
+        f"ON CONFLICT ({q('dedup_key')}) DO NOTHING RETURNING {q('id')}, {q('uuid')}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        inserted = sqlrows.tasks(connection, cursor.fetchall())
-    return {str(t.uuid): t for t in inserted}
+        returned = cursor.fetchall()
+    uuid_field = Task._meta.get_field("uuid")
+    by_uuid = {str(t.uuid): t for t in tasks}
+    inserted = {}
+    for pk, raw in returned:
+        (value,) = sqlrows.convert(connection, [uuid_field], [raw])
+        inserted[str(value)] = _saved(by_uuid[str(value)], pk, connection)
+    return inserted
 
 
 def supports_bulk() -> bool:
