@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench.harness import median, qcluster, reset_queue, setup, spread, verdict
+from bench.harness import median, qcluster, reset_queue, setup, verdict
 
 
 def drain_gtf(count: int, workers: int) -> float:
@@ -79,12 +79,11 @@ def main() -> None:
     ratio = gtf_rate / raw_rate
     broker = "Redis" if redis else "ORM (PostgreSQL)"
     print(f"broker: {broker}, workers: {args.workers}, tasks per run: {args.count}")
-    print(
-        f"raw Django-Q2: {raw_rate:7.1f} tasks/s  (runs: {_fmt(rates['raw'])}; {spread(rates['raw'])})"
-    )
-    print(
-        f"GTF tracked  : {gtf_rate:7.1f} tasks/s  (runs: {_fmt(rates['gtf'])}; {spread(rates['gtf'])})"
-    )
+    for label, name, value in (
+        ("raw Django-Q2", "raw", raw_rate),
+        ("GTF tracked  ", "gtf", gtf_rate),
+    ):
+        print(f"{label}: {value:7.1f} tasks/s  (runs: {_fmt(rates[name])})")
     print(f"ratio GTF/raw: {ratio:.2f} (target >= {target}: {verdict(ratio, target)})")
 
 
