@@ -211,13 +211,18 @@ def task_submit(
     the task commits or rolls back with the caller's data.
     """
     prepared = _prepare(task_type=task_type, user=user, parameters=parameters, options=options)
+    return _write(prepared)
+
+
+def _write(prepared: _Prepared) -> SubmitResult:
+    """Insert the task, or join the active one holding its key."""
     for _ in range(MAX_INSERT_TRIES):
         found = inserts.insert_or_find(prepared.new_task(), subscriber_id=prepared.subscriber_id)
         if found is None:
             continue  # the task holding the key ended between the conflict and the read
         task, created = found
         if not created:
-            return _joined(task, user)
+            return _joined(task, prepared.user)
         _submitted([task])
         return SubmitResult(task=task, created=True)
     raise RuntimeError("The task insert kept conflicting with tasks that end at once.")
@@ -254,7 +259,7 @@ def task_submit_many(*, items: Sequence[SubmitItem], user: Any) -> list[SubmitRe
         except GTFError as exc:
             raise _at_item(index, exc) from exc
     if not inserts.supports_bulk():
-        return [_submit_prepared(p) for p in prepared]
+        return [_write(p) for p in prepared]
     results: list[SubmitResult | None] = [None] * len(prepared)
     with transaction.atomic(using=router.db_for_write(Task)):
         for start in range(0, len(prepared), BULK_CHUNK):
@@ -270,7 +275,7 @@ def task_submit_many(*, items: Sequence[SubmitItem], user: Any) -> list[SubmitRe
                 elif task.dedup_key in holders:
                     result = SubmitResult(task=holders[task.dedup_key], created=False)
                 else:
-                    result = _submit_prepared(p)  # its holder ended meanwhile
+                    result = _write(p)  # its holder ended meanwhile
                 if p.subscriber_id is not None:
                     subscriptions.append(
                         TaskSubscriber(task_id=result.task.pk, user_id=p.subscriber_id)
@@ -282,26 +287,6 @@ def task_submit_many(*, items: Sequence[SubmitItem], user: Any) -> list[SubmitRe
         if result is not None and not result.created:
             _joined_signal(result.task, user)
     return [r for r in results if r is not None]
-
-
-def _submit_prepared(prepared: _Prepared) -> SubmitResult:
-    return task_submit(
-        task_type=prepared.definition.name,
-        user=prepared.user,
-        parameters=prepared.fields["parameters"],
-        **_options_of(prepared),
-    )
-
-
-def _options_of(prepared: _Prepared) -> SubmitOptions:
-    fields = prepared.fields
-    return SubmitOptions(
-        task_key=None if fields["dedup_key"] is None else fields["task_key"],
-        scope=fields["scope"],
-        task_name=fields["task_name"] or None,
-        timeout=fields["timeout"],
-        run_after=fields["run_after"],
-    )
 
 
 def _holders(keys: Sequence[str | None]) -> dict[str, Task]:
@@ -378,16 +363,7 @@ def task_rerun(*, task_uuid: Any, user: Any) -> SubmitResult:
     if user is None and old.scope == TaskScope.PRIVATE:
         raise InvalidInput("scope", "A private task is rerun by its creator or by staff.")
     prepared.fields["rerun_of_id"] = old.pk
-    for _ in range(MAX_INSERT_TRIES):
-        found = inserts.insert_or_find(prepared.new_task(), subscriber_id=prepared.subscriber_id)
-        if found is None:
-            continue
-        task, created = found
-        if not created:
-            return _joined(task, user)
-        _submitted([task])
-        return SubmitResult(task=task, created=True)
-    raise RuntimeError("The task insert kept conflicting with tasks that end at once.")
+    return _write(prepared)
 
 
 def _locked_visible(user: Any, task_uuid: Any) -> Task:

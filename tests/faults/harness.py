@@ -20,9 +20,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+import pytest
 from django.db import connection
+from django.test import Client
 
-# The settings the issue's operators used: fast heartbeats, short staleness.
+# Real clusters on PostgreSQL with faults injected: a CI section of their own runs them.
+MARKS = [
+    pytest.mark.faults,
+    pytest.mark.postgres,
+    pytest.mark.qcluster,
+    pytest.mark.django_db(transaction=True),
+]
+# The settings the operators who first reported these faults used.
 FAULT_GTF = {
     "HEARTBEAT_INTERVAL": 1.0,
     "STALE_AFTER": 5.0,
@@ -70,6 +79,13 @@ class Runs:
             kind, uuid, *_ = line.split()
             (starts if kind == "start" else ends)[uuid] += 1
         return cls(starts, ends)
+
+
+def post_tasks(client: Client, body: dict, times: int) -> list:
+    """Submit through the REST API ``times`` times; the answers."""
+    return [
+        client.post("/api/v1/tasks/", body, content_type="application/json") for _ in range(times)
+    ]
 
 
 def kill_group(proc: subprocess.Popen) -> None:

@@ -4,21 +4,15 @@ import os
 import signal
 import time
 
-import pytest
 from django.db import connection
 from django.test import Client
 
 from tasks_app.models import Task, TaskStatus
 from tasks_app.services import task_submit
-from tests.faults.harness import FAULT_GTF, SLACK, Runs, report
+from tests.faults.harness import FAULT_GTF, MARKS, SLACK, Runs, post_tasks, report
 from tests.qcluster import qcluster, wait_for
 
-pytestmark = [
-    pytest.mark.faults,
-    pytest.mark.postgres,
-    pytest.mark.qcluster,
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = MARKS
 S = TaskStatus
 DOWN_FOR = 6.0
 
@@ -34,14 +28,7 @@ def test_submits_while_the_broker_is_down_are_accepted_and_run_once(
         before = [task_submit(task_type="t.logged", user=user, parameters={"seconds": 0.2}).task]
         wait_for(lambda: len(Runs.read(tmp_path).ends) == 1, what="a first task to run")
         redis_server.stop()
-        answers = [
-            client.post(
-                "/api/v1/tasks/",
-                {"task_type": "t.logged", "parameters": {"seconds": 0.2}},
-                content_type="application/json",
-            )
-            for _ in range(6)
-        ]
+        answers = post_tasks(client, {"task_type": "t.logged", "parameters": {"seconds": 0.2}}, 6)
         time.sleep(DOWN_FOR)
         redis_server.start()
         back_at = time.monotonic()

@@ -3,21 +3,15 @@ tasks it had taken but not started run elsewhere, and nothing runs twice."""
 
 import time
 
-import pytest
 from django.db import connection
 
 from tasks_app.models import Task, TaskStatus
 from tasks_app.services import task_submit
-from tests.faults.harness import Runs, kill_group, recovery_bound, report
+from tests.faults.harness import MARKS, Runs, kill_group, recovery_bound, report
 from tests.qcluster import qcluster, wait_for
 
 # Faults in real processes on PostgreSQL; CI runs them in a section of their own.
-pytestmark = [
-    pytest.mark.faults,
-    pytest.mark.postgres,
-    pytest.mark.qcluster,
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = MARKS
 S = TaskStatus
 TASKS, WORKERS, SECONDS = 16, 4, 3.0
 

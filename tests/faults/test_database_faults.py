@@ -3,28 +3,24 @@ with their true outcome, the API answers 503 and creates nothing, pending tasks 
 
 import time
 
-import pytest
 from django.db import connection
 from django.test import Client
 
 from tasks_app.models import Task, TaskStatus
 from tasks_app.services import task_submit
 from tests.faults.harness import (
+    MARKS,
     Runs,
     admin_connection,
     database_refusing,
+    post_tasks,
     recovery_bound,
     report,
     terminate_backends,
 )
 from tests.qcluster import qcluster, wait_for
 
-pytestmark = [
-    pytest.mark.faults,
-    pytest.mark.postgres,
-    pytest.mark.qcluster,
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = MARKS
 S = TaskStatus
 
 
@@ -82,14 +78,7 @@ def test_a_database_refusing_connections_loses_nothing(gtf_settings, tmp_path, u
         client.force_login(user)
         connection.close()
         with database_refusing(REFUSED_FOR):
-            answers = [
-                client.post(
-                    "/api/v1/tasks/",
-                    {"task_type": "t.add", "parameters": {"a": 1}},
-                    content_type="application/json",
-                )
-                for _ in range(3)
-            ]
+            answers = post_tasks(client, {"task_type": "t.add", "parameters": {"a": 1}}, 3)
         connection.close()
         back_at = time.monotonic()
         wait_for(
