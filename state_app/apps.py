@@ -16,3 +16,7 @@ class StateAppConfig(AppConfig):
         job = Periodic(name="gtf.state_cleanup", func="state_app.cleanup.state_cleanup", minutes=60)
         if job not in PERIODIC_JOBS:
             PERIODIC_JOBS.append(job)
+        from state_app.web import task_state_context
+        from tasks_app.web.panels import Panel, add_panel
+
+        add_panel(Panel("state", "state_app/task_state_panel.html", task_state_context))

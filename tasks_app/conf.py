@@ -55,6 +55,16 @@ DEFAULTS: dict[str, Any] = {
     # API resources whose write routes are turned off (405, absent from the schema): a list
     # among "tasks", "task_types", "schedules", "state"; True for all of them.
     "API_READ_ONLY": (),
+    # Task center pages: "auto" streams changes (Server-Sent Events) when served over ASGI
+    # and polls the API's status endpoint under WSGI; "poll" always polls; "off": reload.
+    "WEB_LIVE": "auto",
+    # Seconds between two reads of the change feed that serves every open event stream.
+    "WEB_FEED_INTERVAL": 0.5,
+    # Seconds between two polls of a task's status by a page that cannot stream.
+    "WEB_POLL_INTERVAL": 1.0,
+    # Seconds an event stream stays open; the browser then resumes it (Last-Event-ID),
+    # which checks the login and the tasks' visibility again.
+    "WEB_STREAM_SECONDS": 300,
     # Apps whose ``tasks`` module is imported at start-up (None = every installed app).
     "AUTODISCOVER_MODULE": "tasks",
 }
