@@ -124,7 +124,8 @@ class FeedStats:
 class ChangeFeed:
     """The process's change feed; :func:`change_feed` returns the shared instance."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, linger: float = LINGER) -> None:
+        self.linger = linger
         self.boot = secrets.token_hex(4)
         self.seq = 0
         self.stats = FeedStats()
@@ -133,6 +134,7 @@ class ChangeFeed:
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self._stopping = False
 
     # -- streams --------------------------------------------------------------------
     def subscribe(
@@ -203,7 +205,7 @@ class ChangeFeed:
             for task_id in [
                 i
                 for i, t in self._tracked.items()
-                if t.streams <= 0 and t.left_at is not None and now - t.left_at > LINGER
+                if t.streams <= 0 and t.left_at is not None and now - t.left_at > self.linger
             ]:
                 del self._tracked[task_id]
             ids = [i for i, t in self._tracked.items() if not t.settled]
@@ -247,8 +249,15 @@ class ChangeFeed:
                 self._thread = threading.Thread(target=self._run, name="gtf-feed", daemon=True)
                 self._thread.start()
 
+    def stop(self) -> None:
+        """End the reader thread (tests; a server process simply exits)."""
+        self._stopping = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
     def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 busy = self.tick()
             except Exception:
@@ -259,6 +268,7 @@ class ChangeFeed:
                 connection.close()
             self._wake.wait(max(float(conf.WEB_FEED_INTERVAL), 0.05))
             self._wake.clear()
+        connection.close()
 
 
 _feed: ChangeFeed | None = None

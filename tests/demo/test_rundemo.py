@@ -93,6 +93,7 @@ def test_ctrl_c_stops_every_process_of_the_demo(tmp_path):
         stderr=subprocess.STDOUT,
         start_new_session=True,  # like a terminal's foreground job: Ctrl-C hits this group
     )
+    groups: set[int] = set()
     try:
 
         def web_up():
@@ -124,7 +125,10 @@ def test_ctrl_c_stops_every_process_of_the_demo(tmp_path):
         assert elapsed < 8, f"stopping took {elapsed:.1f} s"
     finally:
         log.close()
-        for pgid in {demo.pid} | locals().get("groups", set()):
+        # Whatever failed above, leave nothing of this test running.
+        table = proc_table()
+        groups |= {demo.pid} | {table[p][1] for p in descendants(demo.pid) if p in table}
+        for pgid in groups:
             with suppress(ProcessLookupError):
                 os.killpg(pgid, signal.SIGKILL)
         demo.wait(timeout=10)

@@ -91,6 +91,19 @@
     box.querySelector("[data-role=progress-text]").textContent = text || "—";
   }
 
+  function showStarted(el, event) {
+    var started = el.querySelector("[data-role=started]");
+    if (started && started.textContent.trim() === "—") {
+      started.textContent = new Date(event.started_at).toLocaleString();
+    }
+    var cell = el.querySelector("[data-role=duration]");
+    if (cell && !TERMINAL[event.status] && !cell.hasAttribute("data-running-seconds")) {
+      // The ticker adds the time since the page loaded: start from "started" minus that.
+      var running = (Date.now() - Date.parse(event.started_at)) / 1000;
+      cell.setAttribute("data-running-seconds", String(running - (Date.now() - loadedAt) / 1000));
+    }
+  }
+
   function apply(event) {
     var el = tasks()[event.uuid];
     if (!el) return;
@@ -101,6 +114,7 @@
     }
     showStatus(el, event.status, event.status_label);
     showProgress(el, event.status, event.progress);
+    if (event.started_at) showStarted(el, event);
     var payload = el.querySelector("[data-role=payload]");
     if (payload && event.payload !== undefined) payload.textContent = sortedJson(event.payload);
     if (TERMINAL[event.status]) {

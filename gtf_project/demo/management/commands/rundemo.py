@@ -81,6 +81,8 @@ class Command(BaseCommand):
             "--timeout-graceful-shutdown=1",
             "--lifespan=off",
         ]
+        # Started in the background by a shell, SIGINT arrives ignored: take it back.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, _raise_stop)
         signal.signal(signal.SIGHUP, _raise_stop)
         procs: list[subprocess.Popen] = []
