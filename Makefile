@@ -6,7 +6,7 @@ DJANGO ?= django>=5.2,<7
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check install clean
+.PHONY: run test test-browser lint check install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,3 +29,7 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
+
+# The task center in Chromium (Playwright): needs /usr/bin/chromium (apt-get install chromium)
+test-browser: $(STAMP)
+	$(BIN)/python -m pytest -m browser tests/browser $(PYTEST_ARGS)

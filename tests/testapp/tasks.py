@@ -158,3 +158,25 @@ def sigkill_me() -> None:
 @task(name="t.secret", scope="private", permission="auth.view_user")
 def secret() -> str:
     return "secret"
+
+
+def _paced(ctx: TaskContext, steps: int, seconds: float) -> int:
+    ctx.on_abort(lambda: None)  # cooperative: the loop waits on the abort flag
+    for i in range(steps):
+        if ctx.wait_for_abort(seconds):
+            return i
+        ctx.update(progress=(i + 1, steps), payload={"step": i + 1})
+        record("progress", f"{ctx.uuid} {i + 1} {time.time()}")  # when the write landed
+    return steps
+
+
+@task(name="t.paced", scope="private", timeout=300)
+def paced(ctx: TaskContext, steps: int = 100, seconds: float = 0.2) -> int:
+    """Progress every ``seconds``, abortable; the write times go to the events file."""
+    return _paced(ctx, steps, seconds)
+
+
+@task(name="t.paced_shared", scope="shared", timeout=300)
+def paced_shared(ctx: TaskContext, steps: int = 100, seconds: float = 0.2) -> int:
+    ctx.on_abort(lambda: None)
+    return _paced(ctx, steps, seconds)
