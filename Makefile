@@ -1,5 +1,6 @@
-# make run   - the product: web server and a Django-Q2 worker on SQLite + the ORM broker
-# make test  - the whole test suite (DATABASE_URL=postgres://... to run it on PostgreSQL)
+# make run          - the product: uvicorn (ASGI) and a Django-Q2 worker on SQLite + the ORM broker
+# make test         - the whole test suite (DATABASE_URL=postgres://... to run it on PostgreSQL)
+# make test-browser - the task center in Chromium (Playwright; needs /usr/bin/chromium)
 PYTHON ?= python3
 VENV ?= .venv
 DJANGO ?= django>=5.2,<7
