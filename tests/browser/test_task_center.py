@@ -81,6 +81,8 @@ def test_submit_watch_live_progress_and_abort(asgi_server, cluster, people, new_
     phone = new_page(width=390, height=844)
     log_in(phone, asgi_server, "alice")
     screenshot(phone, "list-phone")
+    phone.goto(f"{asgi_server}/tasks/{task.uuid}/")
+    screenshot(phone, "detail-phone")
 
     page.click(f'tr[data-task="{task.uuid}"] a')
     page.click("button:has-text('Abort')")

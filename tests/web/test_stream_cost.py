@@ -49,8 +49,9 @@ def test_reads_per_second_do_not_grow_with_the_number_of_streams(
         fifty = reads_while_watching(feed, loop, [task], streams=50, seconds=1.0)
     finally:
         feed.stop()
-    assert 5 <= one <= 12  # about one read per interval
-    assert fifty <= one + 2
+    # About one read per interval (10 in a second), however many streams watch.
+    assert 3 <= one <= 12
+    assert 3 <= fifty <= 12
 
 
 def test_finished_tasks_cost_no_reads(settings, loop, submit, user):

@@ -72,7 +72,8 @@
     if (!badge) return;
     badge.className = "gtf-badge gtf-status-" + status.toLowerCase();
     badge.querySelector(".gtf-icon").textContent = ICONS[status] || "•";
-    badge.querySelector("[data-role=status-label]").textContent = label || labels[status] || status;
+    // The page's own labels are in the user's language; the feed's in the server's.
+    badge.querySelector("[data-role=status-label]").textContent = labels[status] || label || status;
   }
 
   function showProgress(el, status, p) {
