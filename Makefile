@@ -1,5 +1,6 @@
 # make run          - the product: uvicorn (ASGI) and a Django-Q2 worker on SQLite + the ORM broker
 # make test         - the whole test suite (DATABASE_URL=postgres://... to run it on PostgreSQL)
+# make test-fast    - the suite without real clusters, browsers or fault injection (day to day)
 # make test-browser - the task center in Chromium (Playwright; needs /usr/bin/chromium)
 PYTHON ?= python3
 VENV ?= .venv
@@ -7,7 +8,7 @@ DJANGO ?= django>=5.2,<7
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-browser lint check install clean
+.PHONY: run test test-fast test-browser lint check install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,13 +25,15 @@ test: $(STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not qcluster and not faults and not browser" -p no:randomly $(PYTEST_ARGS)
+
+test-browser: $(STAMP)
+	$(BIN)/python -m pytest -m browser tests/browser $(PYTEST_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
-
-# The task center in Chromium (Playwright): needs /usr/bin/chromium (apt-get install chromium)
-test-browser: $(STAMP)
-	$(BIN)/python -m pytest -m browser tests/browser $(PYTEST_ARGS)

@@ -12,7 +12,7 @@ from gtf_project.settings import GTF, INSTALLED_APPS, Q_CLUSTER  # noqa: E402
 INSTALLED_APPS = [a for a in INSTALLED_APPS if a != "gtf_project.demo"] + ["bench"]
 GTF = {
     **GTF,
-    "EXECUTOR": "tasks_app.executors.django_q.DjangoQExecutor",
+    "EXECUTOR": "tasks_app.worker.executors.django_q.DjangoQExecutor",
     "ABORT_PUSH": os.environ.get("GTF_BENCH_ABORT_PUSH", "1") == "1",
 }
 # Raw Django-Q2 baseline keeps its result rows (its default); GTF enqueues with save=False.

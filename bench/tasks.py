@@ -20,7 +20,7 @@ def noop() -> None:
     return None
 
 
-@task(name="bench.abortable", scope="private", timeout=600)
+@task(name="bench.abortable", scope="private", timeout=600, abortable=True)
 def abortable(ctx: TaskContext, marker: str) -> None:
     def handler() -> None:
         # First thing the handler does: stamp the wall clock for the benchmark to read.

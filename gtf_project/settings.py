@@ -129,7 +129,9 @@ else:
     Q_CLUSTER["orm"] = "default"
 
 GTF = {
-    "EXECUTOR": os.environ.get("GTF_EXECUTOR", "tasks_app.executors.django_q.DjangoQExecutor"),
+    "EXECUTOR": os.environ.get(
+        "GTF_EXECUTOR", "tasks_app.worker.executors.django_q.DjangoQExecutor"
+    ),
 }
 
 LOGGING = {

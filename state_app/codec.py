@@ -107,7 +107,7 @@ def encode(value: Any) -> str:
         raise InvalidValue(
             "null", "A state value cannot be null at the top level; delete the key instead."
         )
-    _check(value, "$", 0, int(conf.MAX_VALUE_DEPTH))
+    _check(value, "$", 0, conf.MAX_VALUE_DEPTH)
     try:
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
         size = len(text.encode("utf-8"))
@@ -117,7 +117,7 @@ def encode(value: Any) -> str:
         ) from None
     except ValueError as exc:  # integers beyond Python's digit limit
         raise InvalidValue("number", f"The value cannot be written as JSON: {exc}") from None
-    limit = int(conf.MAX_VALUE_BYTES)
+    limit = conf.MAX_VALUE_BYTES
     if limit and size > limit:
         raise InvalidValue(
             "size",

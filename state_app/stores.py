@@ -21,9 +21,9 @@ from django.utils import timezone
 from state_app.codec import Undecodable, decode, encode, validate_asset, validate_key
 from state_app.exceptions import InvalidExpiry, StateNotFound, UndecodableEntry, VersionMismatch
 from state_app.models import AssetState, StateEntry, TaskState
-from tasks_app import params
 from tasks_app.conf import conf
 from tasks_app.exceptions import TaskNotFound
+from tasks_app.models import Task
 
 logger = logging.getLogger("state_app.stores")
 
@@ -365,8 +365,6 @@ class TaskStateStore(StateStore):
         return {"expires_at": expiry(ttl, now)}
 
     def _owner_missing(self) -> Exception | None:
-        from tasks_app.models import Task
-
         if not Task.objects.filter(pk=self.task_id).exists():
             return TaskNotFound()
         return None
@@ -404,6 +402,11 @@ class AssetStores:
         return AssetStateStore(asset, **self._kwargs)
 
 
-# Task functions may ask for the stores by annotation, like for TaskContext.
-params.register_injectable(TaskStateStore, lambda ctx: ctx.state)
-params.register_injectable(AssetStores, lambda ctx: ctx.assets)
+def task_state_for(ctx: Any) -> TaskStateStore:
+    """``ctx.state``: the state of the running task (declared in ``StateAppConfig``)."""
+    return TaskStateStore.for_context(ctx)
+
+
+def assets_for(ctx: Any) -> AssetStores:
+    """``ctx.assets``: asset state, written as the running task."""
+    return AssetStores.for_context(ctx)

@@ -1,94 +1,67 @@
-"""System checks of GTF settings."""
+"""System checks of GTF: settings, the executor's configuration, orphan task types.
+
+Registered by ``TasksAppConfig.ready()`` from :data:`ALL`.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Warning
+from django.db import DatabaseError, connections, router
 
-from tasks_app.conf import DEFAULTS, conf
+from tasks_app.conf import DEFAULTS, conf, setting_errors
+from tasks_app.dispatch import get_executor
+from tasks_app.models import Schedule, Task, TaskType
+from tasks_app.ops.task_types import orphans_find
+
+# A bad API_READ_ONLY keeps the id it had before every setting was checked.
+ERROR_IDS = {"GTF": "gtf.E001", "API_READ_ONLY": "gtf.E002"}
 
 
-@register(Tags.compatibility)
-def check_gtf_settings(app_configs=None, **kwargs):
-    errors = []
-    user = getattr(settings, "GTF", {})
-    if not isinstance(user, dict):
-        return [Error("settings.GTF must be a dict.", id="gtf.E001")]
-    for name in sorted(set(user) - set(DEFAULTS)):
-        errors.append(
+def check_gtf_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Each invalid value is an error naming its key; an unknown key is a warning."""
+    messages: list[CheckMessage] = [
+        Error(message, id=ERROR_IDS.get(name, "gtf.E003"))
+        for name, message in sorted(setting_errors().items())
+    ]
+    user = getattr(settings, "GTF", None)
+    if isinstance(user, dict):
+        messages += [
             Warning(
                 f"settings.GTF has an unknown key {name!r}.",
                 hint=f"Known keys: {', '.join(sorted(DEFAULTS))}.",
                 id="gtf.W001",
             )
-        )
-    return errors
-
-
-@register(Tags.compatibility)
-def check_api_read_only(app_configs=None, **kwargs):
-    """A bad ``API_READ_ONLY`` is refused at start-up, not as a 500 on the first request."""
-    from django.core.exceptions import ImproperlyConfigured
-
-    from tasks_app.api.read_only import parse_read_only
-
-    try:
-        parse_read_only(conf.API_READ_ONLY)
-    except ImproperlyConfigured as exc:
-        return [Error(str(exc), id="gtf.E002")]
-    return []
-
-
-def _cluster_limits() -> tuple[float | None, float]:
-    q = getattr(settings, "Q_CLUSTER", {}) or {}
-    # Django-Q2's own defaults: no timeout, retry after 60 s.
-    return q.get("timeout"), q.get("retry", 60)
-
-
-@register(Tags.compatibility)
-def check_cluster_timeouts(app_configs=None, **kwargs):
-    """Django-Q2 re-delivers a job still running after ``retry`` seconds: its best-known pitfall."""
-    from tasks_app.registry import registry
-
-    timeout, retry = _cluster_limits()
-    messages = []
-    if timeout is not None and retry is not None and timeout >= retry:
+            for name in sorted(set(user) - set(DEFAULTS))
+        ]
+    timing_valid = not {"STALE_AFTER", "HEARTBEAT_INTERVAL"} & set(setting_errors())
+    if timing_valid and conf.STALE_AFTER <= conf.HEARTBEAT_INTERVAL:
         messages.append(
             Error(
-                f"Q_CLUSTER timeout ({timeout} s) must be smaller than retry ({retry} s).",
-                hint="Set Q_CLUSTER['retry'] above the largest task runtime, e.g. timeout + 60; "
-                "otherwise Django-Q2 delivers running tasks a second time.",
-                id="gtf.E010",
+                f"GTF['STALE_AFTER'] ({conf.STALE_AFTER} s) must exceed "
+                f"GTF['HEARTBEAT_INTERVAL'] ({conf.HEARTBEAT_INTERVAL} s).",
+                hint="Otherwise running tasks look lost between two heartbeats.",
+                id="gtf.E004",
             )
         )
-    for definition in registry:
-        task_timeout = definition.timeout or conf.DEFAULT_TIMEOUT
-        if retry is not None and task_timeout and task_timeout > retry:
-            messages.append(
-                Warning(
-                    f"Task type {definition.name!r} may run {task_timeout} s, longer than "
-                    f"Q_CLUSTER retry ({retry} s).",
-                    hint="Raise Q_CLUSTER['retry'] (and 'timeout') above the task's timeout, or "
-                    "lower the task's timeout. GTF will not run it twice, but the broker will "
-                    "deliver it again.",
-                    id="gtf.W011",
-                )
-            )
     return messages
 
 
-@register(Tags.compatibility)
-def check_orphan_task_types(app_configs=None, **kwargs):
+def check_executor(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """What the configured executor finds wrong with its own configuration."""
+    if "EXECUTOR" in setting_errors():
+        return []
+    return get_executor().check()
+
+
+def check_orphan_task_types(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Types the database references but no code registers.
 
     Reads the database on purpose (a plain ``manage.py check`` must list orphans); says
     nothing before ``migrate`` or without a reachable database.
     """
-    from django.db import DatabaseError, connections, router
-
-    from tasks_app.models import Schedule, Task, TaskType
-    from tasks_app.types import orphans_find
-
     connection = connections[router.db_for_read(TaskType)]
     try:
         tables = set(connection.introspection.table_names())
@@ -107,3 +80,6 @@ def check_orphan_task_types(app_configs=None, **kwargs):
         )
         for o in orphans
     ]
+
+
+ALL = [check_gtf_settings, check_executor, check_orphan_task_types]

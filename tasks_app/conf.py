@@ -1,97 +1,242 @@
-"""GTF settings: one lazy object over the ``GTF = {...}`` dict of the Django settings.
+"""GTF settings: the ``GTF = {...}`` dict of the Django settings, typed and validated once.
 
-Read values as ``conf.NAME``; they are looked up on every access, so ``override_settings``
-takes effect at once.
+Read values as ``conf.NAME``: each is of the type :class:`Settings` declares. The dict is read
+and checked on first use and again whenever it changes (``override_settings`` included); a bad
+value is reported by ``manage.py check`` (``gtf.E003``) and raises ``ImproperlyConfigured``
+where it is read, never silently replaced by its default.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+import threading
+import types
+import typing
+from collections.abc import Iterable
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
-DEFAULTS: dict[str, Any] = {
-    # Dotted path of the executor class that runs submitted tasks.
-    "EXECUTOR": "tasks_app.executors.django_q.DjangoQExecutor",
-    # Seconds between the worker's checks for an abort request.
-    "ABORT_POLL_INTERVAL": 1.0,
-    "ABORT_PUSH": True,
-    # Seconds between heartbeats of a running task.
-    "HEARTBEAT_INTERVAL": 10.0,
-    # A running task whose heartbeat is older than this many seconds is considered lost.
-    "STALE_AFTER": 60.0,
-    # A pending task older than this many seconds that no queue holds is enqueued again.
-    "REQUEUE_PENDING_AFTER": 300.0,
-    # Minimum seconds between two progress/payload writes of one task.
-    "PROGRESS_THROTTLE": 1.0,
-    # Timeout in seconds of a task type that names none (None = no timeout).
-    "DEFAULT_TIMEOUT": 3600,
-    # Extra seconds Django-Q2's hard timeout allows beyond a task's own timeout.
-    "HARD_TIMEOUT_GRACE": 30,
-    # Default lifetime of a task state entry, in seconds (None = never expires).
-    "TASK_STATE_TTL": 30 * 24 * 3600,
-    # Largest serialised state value in bytes of UTF-8 (0 = unlimited).
-    "MAX_VALUE_BYTES": 65535,
-    # Deepest nesting of a state value.
-    "MAX_VALUE_DEPTH": 32,
-    # Largest serialised task parameters in bytes of UTF-8.
-    "MAX_PARAMETERS_BYTES": 65536,
-    # Finished tasks older than this many days are pruned (None = keep).
-    "RETENTION_DAYS": 30,
-    # Whether tracebacks are shown to staff through the API and admin.
-    "EXPOSE_TRACEBACKS": True,
-    # Finished tasks are deleted in batches of this many rows.
-    "PRUNE_BATCH_SIZE": 1000,
-    # Named shell commands that may run as task types: {"name": {"argv": [...], ...}}.
+# API resources whose write routes ``API_READ_ONLY`` can turn off.
+API_RESOURCES = frozenset({"tasks", "task_types", "schedules", "state"})
+
+
+def _setting(default: Any, doc: str, *, minimum: float | None = None) -> Any:
+    return dataclasses.field(default=default, metadata={"doc": doc, "minimum": minimum})
+
+
+def parse_read_only(value: Any) -> frozenset[str]:
+    """The resource names a value of ``API_READ_ONLY`` makes read-only."""
+    if value is True:
+        return API_RESOURCES
+    if value is None or value is False:
+        return frozenset()
+    # A bare string is iterable too: "tasks" would read as five unknown one-letter names.
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise ValueError(f"must be True, False or a list of resource names, not {value!r}.")
+    names = frozenset(value)
+    unknown = sorted(map(str, names - API_RESOURCES))
+    if unknown:
+        raise ValueError(
+            f"names unknown resource(s) {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(API_RESOURCES))}."
+        )
+    return names
+
+
+LIVE_MODES = ("auto", "poll", "off")
+
+
+def parse_live(value: Any) -> str:
+    if value not in LIVE_MODES:
+        raise ValueError(f"must be one of {', '.join(map(repr, LIVE_MODES))}, not {value!r}.")
+    return value
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Every GTF setting with its type and default."""
+
+    EXECUTOR: str = _setting(
+        "tasks_app.worker.executors.django_q.DjangoQExecutor",
+        "Dotted path of the executor class that runs submitted tasks.",
+    )
+    ABORT_POLL_INTERVAL: float = _setting(
+        1.0, "Seconds between a worker's checks for abort requests.", minimum=0.01
+    )
+    ABORT_PUSH: bool = _setting(True, "Wake workers at once on abort (PostgreSQL LISTEN/NOTIFY).")
+    HEARTBEAT_INTERVAL: float = _setting(
+        10.0, "Seconds between heartbeats of a running task.", minimum=0.01
+    )
+    STALE_AFTER: float = _setting(
+        60.0, "A running task without a heartbeat for this long is lost.", minimum=0.01
+    )
+    REQUEUE_PENDING_AFTER: float = _setting(
+        300.0, "A pending task no queue holds for this long is enqueued again.", minimum=0.01
+    )
+    PROGRESS_THROTTLE: float = _setting(
+        1.0, "Minimum seconds between two progress/payload writes of one task.", minimum=0
+    )
+    DEFAULT_TIMEOUT: int | None = _setting(
+        3600, "Timeout in seconds of a task type that names none (None: none).", minimum=1
+    )
+    HARD_TIMEOUT_GRACE: int = _setting(
+        30, "Extra seconds the executor's hard timeout allows beyond a task's own.", minimum=0
+    )
+    TASK_STATE_TTL: int | None = _setting(
+        30 * 24 * 3600,
+        "Default lifetime of a task state entry in seconds (None: never).",
+        minimum=1,
+    )
+    MAX_VALUE_BYTES: int = _setting(
+        65535, "Largest state value in bytes of UTF-8 JSON (0: unlimited).", minimum=0
+    )
+    MAX_VALUE_DEPTH: int = _setting(32, "Deepest nesting of a state value.", minimum=1)
+    MAX_PARAMETERS_BYTES: int = _setting(
+        65536, "Largest task parameters in bytes of UTF-8 JSON.", minimum=2
+    )
+    RETENTION_DAYS: int | None = _setting(
+        30, "Finished tasks older than this many days are pruned (None: keep).", minimum=1
+    )
+    EXPOSE_TRACEBACKS: bool = _setting(True, "Show tracebacks to staff (API, admin, pages).")
+    PRUNE_BATCH_SIZE: int = _setting(1000, "Rows deleted per pruning transaction.", minimum=1)
+    SHELL_COMMANDS: dict[str, Any] = _setting(
+        dataclasses.MISSING, "Shell commands that may run as task types: {name: argv or spec}."
+    )
+    SHELL_ENV: dict[str, str] = _setting(
+        dataclasses.MISSING, "The whole environment of a shell command (its own env on top)."
+    )
+    SHELL_OUTPUT_LIMIT: int = _setting(
+        65536, "Bytes of stdout and of stderr a shell result keeps (0: unlimited).", minimum=0
+    )
+    SHELL_KILL_GRACE: float = _setting(
+        5.0, "Seconds between SIGTERM and SIGKILL of a shell command's group.", minimum=0
+    )
+    API_READ_ONLY: frozenset[str] = _setting(
+        frozenset(), "API resources whose writes are off: a list of names or True for all."
+    )
+    WEB_LIVE: str = _setting(
+        "auto",
+        'Task center pages: "auto" streams changes (Server-Sent Events) under ASGI and polls '
+        'the status endpoint under WSGI, "poll" always polls, "off" reloads only.',
+    )
+    WEB_FEED_INTERVAL: float = _setting(
+        0.5, "Seconds between two reads of the change feed serving open streams.", minimum=0.05
+    )
+    WEB_POLL_INTERVAL: float = _setting(
+        1.0, "Seconds between two status polls of a page that cannot stream.", minimum=0.1
+    )
+    WEB_STREAM_SECONDS: float = _setting(
+        300.0, "Seconds an event stream stays open before the browser resumes it.", minimum=0.1
+    )
+    AUTODISCOVER_MODULE: str | None = _setting(
+        "tasks", "Module of each installed app imported at start-up (None: none)."
+    )
+
+
+# Defaults that are mutable cannot sit in the dataclass; they are filled in here.
+_MUTABLE_DEFAULTS: dict[str, Any] = {
     "SHELL_COMMANDS": {},
-    # The whole environment of a shell command (each command's "env" is added on top).
     "SHELL_ENV": {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"},
-    # Bytes of stdout and of stderr a shell command's result keeps (0 = unlimited).
-    "SHELL_OUTPUT_LIMIT": 65536,
-    # Seconds between SIGTERM and SIGKILL to a shell command's process group on abort.
-    "SHELL_KILL_GRACE": 5.0,
-    # API resources whose write routes are turned off (405, absent from the schema): a list
-    # among "tasks", "task_types", "schedules", "state"; True for all of them.
-    "API_READ_ONLY": (),
-    # Task center pages: "auto" streams changes (Server-Sent Events) when served over ASGI
-    # and polls the API's status endpoint under WSGI; "poll" always polls; "off": reload.
-    "WEB_LIVE": "auto",
-    # Seconds between two reads of the change feed that serves every open event stream.
-    "WEB_FEED_INTERVAL": 0.5,
-    # Seconds between two polls of a task's status by a page that cannot stream.
-    "WEB_POLL_INTERVAL": 1.0,
-    # Seconds an event stream stays open; the browser then resumes it (Last-Event-ID),
-    # which checks the login and the tasks' visibility again.
-    "WEB_STREAM_SECONDS": 300,
-    # Apps whose ``tasks`` module is imported at start-up (None = every installed app).
-    "AUTODISCOVER_MODULE": "tasks",
 }
+FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+DEFAULTS: dict[str, Any] = {
+    name: _MUTABLE_DEFAULTS.get(name, f.default) for name, f in FIELDS.items()
+}
+_HINTS = typing.get_type_hints(Settings)
+_CUSTOM = {"API_READ_ONLY": parse_read_only, "WEB_LIVE": parse_live}
 
-IMPORT_STRINGS = {"EXECUTOR"}
+
+def _check_type(name: str, value: Any) -> Any:
+    hint = _HINTS[name]
+    if isinstance(hint, types.UnionType):  # "X | None"
+        if value is None:
+            return None
+        hint = next(a for a in typing.get_args(hint) if a is not type(None))
+    base = typing.get_origin(hint) or hint
+    if base is float and isinstance(value, int | float) and not isinstance(value, bool):
+        value = float(value)
+    elif base is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ValueError(f"must be a whole number, not {value!r}.")
+    elif not isinstance(value, base):
+        raise ValueError(f"must be a {base.__name__}, not {value!r}.")
+    minimum = FIELDS[name].metadata["minimum"]
+    if minimum is not None and value < minimum:
+        raise ValueError(f"must be at least {minimum}, not {value!r}.")
+    return value
 
 
-class GTFSettings:
-    """Lazy view of ``settings.GTF`` with :data:`DEFAULTS` filled in."""
+def load(user: Any) -> tuple[Settings, dict[str, str]]:
+    """Settings from the user's dict, and an error message per key that is invalid (those
+    keys keep their defaults in the returned object)."""
+    if user is None:
+        user = {}
+    if not isinstance(user, dict):
+        return Settings(**DEFAULTS), {"GTF": "settings.GTF must be a dict."}
+    values, errors = dict(DEFAULTS), {}
+    for name, value in user.items():
+        if name not in FIELDS:
+            continue  # reported by the check as a warning: a typo must not stop the site
+        try:
+            values[name] = _CUSTOM[name](value) if name in _CUSTOM else _check_type(name, value)
+        except ValueError as exc:
+            errors[name] = f"GTF[{name!r}] {exc}"
+    return Settings(**values), errors
+
+
+class LazySettings:
+    """``conf``: the current :class:`Settings`, read again after ``settings.GTF`` changes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loaded: tuple[Settings, dict[str, str]] | None = None
+
+    def _current(self) -> tuple[Settings, dict[str, str]]:
+        loaded = self._loaded
+        if loaded is None:
+            with self._lock:
+                loaded = self._loaded = load(getattr(settings, "GTF", None))
+        return loaded
 
     def __getattr__(self, name: str) -> Any:
-        if name not in DEFAULTS:
+        if name not in FIELDS:
             raise AttributeError(f"Unknown GTF setting {name!r}")
-        user = getattr(settings, "GTF", None) or {}
-        if not isinstance(user, dict):
-            raise ImproperlyConfigured("settings.GTF must be a dict")
-        return user.get(name, DEFAULTS[name])
+        values, errors = self._current()
+        if name in errors or "GTF" in errors:
+            raise ImproperlyConfigured(errors.get(name) or errors["GTF"])
+        return getattr(values, name)
 
-    def import_setting(self, name: str) -> Any:
-        """Import the object a dotted-path setting names."""
-        path = getattr(self, name)
-        try:
-            return import_string(path)
-        except ImportError as exc:
-            raise ImproperlyConfigured(
-                f"GTF[{name!r}] = {path!r} cannot be imported: {exc}"
-            ) from exc
+    def errors(self) -> dict[str, str]:
+        return dict(self._current()[1])
+
+    def reload(self) -> None:
+        self._loaded = None
 
 
-conf = GTFSettings()
+conf = cast(Settings, LazySettings())
+"""Typed view of ``settings.GTF``: ``conf.HEARTBEAT_INTERVAL`` is a float, and so on."""
+
+
+def setting_errors() -> dict[str, str]:
+    """Invalid keys of ``settings.GTF`` with their messages (for the system check)."""
+    return cast(LazySettings, conf).errors()
+
+
+def import_setting(name: str) -> Any:
+    """Import the object a dotted-path setting names."""
+    path = getattr(conf, name)
+    try:
+        return import_string(path)
+    except ImportError as exc:
+        raise ImproperlyConfigured(f"GTF[{name!r}] = {path!r} cannot be imported: {exc}") from exc
+
+
+def _reload(*, setting: str, **kwargs: Any) -> None:
+    if setting == "GTF":
+        cast(LazySettings, conf).reload()
+
+
+setting_changed.connect(_reload, dispatch_uid="gtf_conf_reload")

@@ -1,7 +1,8 @@
 """Parameters of a task function: read from its signature, checked at submit time.
 
 A parameter annotated with an injectable framework type (``TaskContext``, the state
-stores) is filled by the runner and never taken from user input. Every other parameter
+stores: see :mod:`tasks_app.extensions`) is filled by the runner and never taken from user
+input. Every other parameter
 comes from the submitted JSON object and is checked against its annotation.
 """
 
@@ -17,22 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tasks_app.exceptions import InvalidTaskDefinition, ParameterError
-
-# type -> factory(context) -> value; filled by the modules that define injectable types.
-INJECTABLES: dict[type, Callable[[Any], Any]] = {}
-
-
-def register_injectable(cls: type, factory: Callable[[Any], Any]) -> None:
-    INJECTABLES[cls] = factory
-
-
-def injectable_for(annotation: Any) -> type | None:
-    if isinstance(annotation, type):
-        for cls in INJECTABLES:
-            if issubclass(annotation, cls):
-                return cls
-    return None
-
+from tasks_app.extensions import injected_attribute
 
 _MISSING = object()
 _JSON_TYPES = {
@@ -154,7 +140,8 @@ class ParamSpec:
 @dataclass(frozen=True)
 class Signature:
     params: tuple[ParamSpec, ...]
-    injected: dict[str, type] = field(default_factory=dict)
+    injected: dict[str, str] = field(default_factory=dict)
+    """Parameter name -> the context attribute it receives (``""``: the context itself)."""
     accepts_extra: bool = False
 
     def json_schema(self) -> dict[str, Any]:
@@ -174,7 +161,7 @@ def read_signature(func: Callable[..., Any]) -> Signature:
             f"Annotations of {func.__qualname__} cannot be resolved: {exc}"
         ) from exc
     params: list[ParamSpec] = []
-    injected: dict[str, type] = {}
+    injected: dict[str, str] = {}
     accepts_extra = False
     for p in inspect.signature(func).parameters.values():
         if p.kind is p.VAR_KEYWORD:
@@ -185,9 +172,9 @@ def read_signature(func: Callable[..., Any]) -> Signature:
                 f"{func.__qualname__}: parameter {p.name!r} must be passable by keyword."
             )
         annotation = hints.get(p.name, inspect.Parameter.empty)
-        cls = injectable_for(annotation)
-        if cls is not None:
-            injected[p.name] = cls
+        attribute = injected_attribute(annotation)
+        if attribute is not None:
+            injected[p.name] = attribute
             continue
         default = p.default if p.default is not inspect.Parameter.empty else _MISSING
         if default is not _MISSING and not _is_json_value(default):

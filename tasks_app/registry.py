@@ -1,4 +1,7 @@
-"""Registry of task types: Python functions (sync or async) registered by name."""
+"""Registry of task types: Python functions (sync or async) registered by name.
+
+The ``@task`` decorator that fills it lives in :mod:`tasks_app.decorators`.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tasks_app import params
+from tasks_app.enums import TaskScope
 from tasks_app.exceptions import DuplicateTaskType, InvalidTaskDefinition, UnknownTaskType
-
-SCOPES = ("private", "shared", "system")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,14 +34,17 @@ class TaskDefinition:
     """Django permission (``app_label.codename``) required to submit, besides the scope rules."""
     max_retries: int = 0
     """How often the reaper may requeue a task whose worker was lost."""
+    abortable: bool = False
+    """A running task of this type can be aborted (it checks for aborts or has abort handlers).
+    Registering an abort handler at run time makes that one task abortable too."""
     signature: params.Signature = field(default=None)  # type: ignore[assignment]
     """Parameters read from the function's signature."""
 
     def __post_init__(self) -> None:
         if not self.name or len(self.name) > 200:
             raise InvalidTaskDefinition("A task name must have 1 to 200 characters.")
-        if self.scope not in SCOPES:
-            raise InvalidTaskDefinition(f"Scope {self.scope!r} is not one of {SCOPES}.")
+        if self.scope not in TaskScope.values:
+            raise InvalidTaskDefinition(f"Scope {self.scope!r} is not one of {TaskScope.values}.")
         if self.timeout is not None and self.timeout <= 0:
             raise InvalidTaskDefinition("A task timeout must be a positive number of seconds.")
         if self.signature is None:
@@ -97,79 +102,6 @@ class TaskRegistry:
 
 
 registry = TaskRegistry()
-
-
-class TaskHandle:
-    """What ``@task`` returns: the function, still callable, plus ``submit``."""
-
-    def __init__(self, definition: TaskDefinition):
-        self.definition = definition
-        self.__wrapped__ = definition.func
-        self.__name__ = definition.func.__name__
-        self.__doc__ = definition.func.__doc__
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.definition.func(*args, **kwargs)
-
-    def submit(
-        self,
-        *,
-        user: Any,
-        parameters: dict[str, Any] | None = None,
-        task_key: str | None = None,
-        scope: str | None = None,
-        task_name: str | None = None,
-        timeout: int | None = None,
-    ):
-        """Submit this task type; options stay apart from the task's own ``parameters``."""
-        from tasks_app.services import task_submit
-
-        return task_submit(
-            task_type=self.definition.name,
-            user=user,
-            parameters=parameters,
-            task_key=task_key,
-            scope=scope,
-            task_name=task_name,
-            timeout=timeout,
-        )
-
-
-def register(func: Callable[..., Any], **options: Any) -> TaskHandle:
-    """Register ``func`` as a task type (imperative form of :func:`task`)."""
-    options.setdefault("name", func.__name__)
-    options.setdefault("description", inspect.getdoc(func) or "")
-    definition = TaskDefinition(func=func, **options)
-    registry.register(definition)
-    return TaskHandle(definition)
-
-
-def task(
-    func: Callable[..., Any] | None = None,
-    *,
-    name: str | None = None,
-    scope: str = "private",
-    timeout: int | None = None,
-    description: str | None = None,
-    permission: str | None = None,
-    max_retries: int = 0,
-):
-    """Register a function as a task type: ``@task`` or ``@task(name=..., scope=...)``."""
-
-    def decorate(f: Callable[..., Any]) -> TaskHandle:
-        options: dict[str, Any] = {
-            "scope": scope,
-            "timeout": timeout,
-            "permission": permission,
-            "max_retries": max_retries,
-        }
-        if name is not None:
-            options["name"] = name
-        if description is not None:
-            options["description"] = description
-        return register(f, **options)
-
-    return decorate(func) if func is not None else decorate
 
 
 def autodiscover(module_name: str = "tasks") -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid as uuid_lib
+from typing import Any
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
+from tasks_app import rules
 from tasks_app.exceptions import TaskNotFound
 from tasks_app.models import Task, TaskSubscriber
 
@@ -32,10 +34,18 @@ def task_get_visible(*, user, task_uuid) -> Task:
     return task
 
 
-def is_subscribed(*, task: Task, user) -> bool:
-    if user is None or not user.is_authenticated:
+def is_subscribed(*, task: Task, user: Any) -> bool:
+    if not rules.is_active_user(user):
         return False
+    subscribed = getattr(task, "is_subscribed", None)  # annotated by task_list_annotated
+    if subscribed is not None:
+        return bool(subscribed)
     return TaskSubscriber.objects.filter(task=task, user_id=user.pk).exists()
+
+
+def may_see(user: Any, task: Task) -> bool:
+    """Whether ``user`` may see the loaded ``task`` (the rule of :mod:`tasks_app.rules`)."""
+    return rules.may_see(user, task, is_subscribed=lambda: is_subscribed(task=task, user=user))
 
 
 def task_list_annotated(*, user) -> "QuerySet[Task]":  # noqa: F821, UP037

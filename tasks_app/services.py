@@ -7,12 +7,13 @@ import json
 import logging
 import uuid as uuid_lib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.db import IntegrityError, transaction
 
-from tasks_app import lifecycle, params, push, signals
+from tasks_app import availability, lifecycle, notify, params, signals
 from tasks_app.conf import conf
+from tasks_app.dispatch import get_executor
 from tasks_app.exceptions import (
     AbortForbidden,
     InvalidInput,
@@ -22,7 +23,6 @@ from tasks_app.exceptions import (
     TaskNotAbortable,
     TaskNotFound,
 )
-from tasks_app.executors import get_executor
 from tasks_app.models import TERMINAL_STATUSES, Task, TaskScope, TaskStatus, TaskSubscriber
 from tasks_app.registry import TaskDefinition, registry
 from tasks_app.selectors import parse_uuid
@@ -32,8 +32,23 @@ S = TaskStatus
 
 MAX_KEY_LENGTH = 256
 MAX_TIMEOUT = 7 * 24 * 3600
-# Checks run at submit after the built-in ones; each raises a GTFError to refuse.
-SUBMIT_GUARDS: list = []
+
+
+class SubmitOptions(TypedDict, total=False):
+    """How to submit, apart from the task's own parameters (every submit entry point takes
+    these: :func:`task_submit`, ``TaskHandle.submit``, the REST API, ``gtf_submit``)."""
+
+    task_key: str | None
+    """Dedup key: one active task per type, key and scope. None: no dedup."""
+    scope: str | None
+    """``private``, ``shared`` or ``system``; None: the type's scope."""
+    task_name: str | None
+    """A label shown with the task."""
+    timeout: int | None
+    """Seconds; None: the type's timeout, else ``DEFAULT_TIMEOUT``."""
+
+
+SUBMIT_OPTIONS = frozenset(SubmitOptions.__annotations__)
 
 
 @dataclass(frozen=True)
@@ -104,30 +119,29 @@ def task_submit(
     task_type: str,
     user: Any,
     parameters: dict[str, Any] | None = None,
-    task_key: str | None = None,
-    scope: str | None = None,
-    task_name: str | None = None,
-    timeout: int | None = None,
+    **options: Unpack[SubmitOptions],
 ) -> SubmitResult:
-    """Create a task, or join the active one with the same dedup key (DESIGN §4).
+    """Create a task, or join the active one with the same dedup key.
 
     Everything is checked before anything is written. Safe under any concurrency: exactly
     one task results, and every caller gets it.
     """
+    unknown = sorted(set(options) - SUBMIT_OPTIONS)
+    if unknown:
+        raise TypeError(f"task_submit() got unknown option(s): {', '.join(unknown)}")
     definition = registry.get(task_type)
-    scope = scope or definition.scope
+    scope = options.get("scope") or definition.scope
     _check_submit(user=user, definition=definition, scope=scope)
-    task_key = clean_label("task_key", task_key)
-    task_name = clean_label("task_name", task_name)
-    timeout = _check_timeout(timeout)
+    task_key = clean_label("task_key", options.get("task_key"))
+    task_name = clean_label("task_name", options.get("task_name"))
+    timeout = _check_timeout(options.get("timeout"))
     clean_params = params.validate(definition.signature, parameters)
     size = len(json.dumps(clean_params).encode())
-    if size > int(conf.MAX_PARAMETERS_BYTES):
+    if size > conf.MAX_PARAMETERS_BYTES:
         raise InvalidInput(
             "parameters", f"parameters are {size} bytes; the limit is {conf.MAX_PARAMETERS_BYTES}."
         )
-    for guard in SUBMIT_GUARDS:
-        guard(definition=definition, user=user, scope=scope)
+    availability.check_submit(definition.name)
     user_id = user.pk if user is not None else None
     dedup = (
         dedup_key(scope=scope, task_type=definition.name, task_key=task_key, user_id=user_id)
@@ -143,6 +157,7 @@ def task_submit(
         "parameters": clean_params,
         "created_by_id": user_id,
         "timeout": timeout or definition.timeout or conf.DEFAULT_TIMEOUT,
+        "is_abortable": definition.abortable,
     }
     while True:
         with transaction.atomic():
@@ -193,7 +208,7 @@ def _locked_visible(user: Any, task_uuid: Any) -> Task:
 
 
 def task_abort(*, task_uuid: Any, user: Any, force: bool = False) -> AbortResult:
-    """Abort or leave a task, by the rules of DESIGN §3 and §5.
+    """Abort or leave a task.
 
     A shared task's non-staff subscriber is unsubscribed unless they are its last
     subscriber, in which case the task is aborted. ``force`` (staff only) always aborts.
@@ -236,7 +251,7 @@ def _request_abort(task: Task) -> Task:
         if lifecycle.transition(task.pk, current=current, target=target):
             task.refresh_from_db()
             if target == S.ABORTING:
-                push.notify_abort(task.pk)
+                notify.notify_abort(task.pk)
             if target == S.ABORTED:
                 transaction.on_commit(
                     lambda: signals.task_finished.send(sender=Task, task=task, status=task.status)

@@ -1,4 +1,4 @@
-from tasks_app.executors.base import Executor
+from tasks_app.dispatch import Executor
 
 
 class NullExecutor(Executor):

@@ -1,5 +1,18 @@
+"""Test data: users, tasks, subscribers, state entries and schedules as rows.
+
+Factories write rows directly, in any status: tests of reads (lists, filters, pages) need
+tasks that no worker ran. Tests of behaviour submit through the services instead.
+"""
+
+import uuid
+
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from state_app.models import AssetState, TaskState
+from tasks_app.enums import TERMINAL_STATUSES, ScheduleKind, TaskScope, TaskStatus
+from tasks_app.models import Schedule, Task, TaskSubscriber
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -16,3 +29,67 @@ class UserFactory(factory.django.DjangoModelFactory):
 class StaffFactory(UserFactory):
     username = factory.Sequence(lambda n: f"staff{n}")
     is_staff = True
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    """A task row; ``status`` terminal rows get ``ended_at`` and no dedup key."""
+
+    class Meta:
+        model = Task
+
+    task_type = "t.add"
+    task_key = factory.LazyFunction(lambda: uuid.uuid4().hex)
+    scope = TaskScope.PRIVATE
+    status = TaskStatus.PENDING
+    parameters = factory.LazyFunction(lambda: {"a": 1})
+    created_by = factory.SubFactory(UserFactory)
+    timeout = 3600
+    started_at = factory.LazyAttribute(
+        lambda t: None if t.status == TaskStatus.PENDING else timezone.now()
+    )
+    ended_at = factory.LazyAttribute(
+        lambda t: timezone.now() if t.status in TERMINAL_STATUSES else None
+    )
+
+
+class TaskSubscriberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TaskSubscriber
+
+    task = factory.SubFactory(TaskFactory, scope=TaskScope.SHARED)
+    user = factory.SubFactory(UserFactory)
+
+
+class TaskStateFactory(factory.django.DjangoModelFactory):
+    """A task state entry; ``value`` is the stored JSON text."""
+
+    class Meta:
+        model = TaskState
+
+    task = factory.SubFactory(TaskFactory)
+    key = factory.Sequence(lambda n: f"key{n}")
+    value = "1"
+    updated_at = factory.LazyFunction(timezone.now)
+
+
+class AssetStateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AssetState
+
+    asset = "warehouse.orders"
+    key = factory.Sequence(lambda n: f"key{n}")
+    value = '"x"'
+    updated_at = factory.LazyFunction(timezone.now)
+
+
+class ScheduleFactory(factory.django.DjangoModelFactory):
+    """A schedule row (not installed on any scheduler: use the schedule services for that)."""
+
+    class Meta:
+        model = Schedule
+
+    name = factory.Sequence(lambda n: f"schedule{n}")
+    task_type = "t.shared_noop"
+    kind = ScheduleKind.CRON
+    cron = "*/5 * * * *"
+    scope = TaskScope.SHARED

@@ -14,7 +14,7 @@ from pathlib import Path
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
-DJANGO_Q_EXECUTOR = "tasks_app.executors.django_q.DjangoQExecutor"
+DJANGO_Q_EXECUTOR = "tasks_app.worker.executors.django_q.DjangoQExecutor"
 # Fast enough for tests, same code paths as production.
 FAST_GTF = {
     "ABORT_POLL_INTERVAL": 0.2,

@@ -62,7 +62,7 @@ TEST_SHELL_COMMANDS = {
 GTF = {
     **GTF,
     "EXECUTOR": os.environ.get(
-        "GTF_TEST_EXECUTOR", "tasks_app.executors.immediate.ImmediateExecutor"
+        "GTF_TEST_EXECUTOR", "tasks_app.worker.executors.immediate.ImmediateExecutor"
     ),
     "SHELL_COMMANDS": TEST_SHELL_COMMANDS,
     **json.loads(os.environ.get("GTF_TEST_GTF", "{}")),

@@ -27,10 +27,9 @@ def export_csv(ctx: TaskContext, rows: int = 500, delay: float = 0.01) -> dict:
     return {"rows": rows, "total_amount": round(total, 2), "bytes": len(buffer.getvalue())}
 
 
-@task(name="demo.rebuild_index", scope="shared", timeout=3600)
+@task(name="demo.rebuild_index", scope="shared", timeout=3600, abortable=True)
 def rebuild_index(ctx: TaskContext, steps: int = 60, step_seconds: float = 1.0) -> dict:
-    """A long shared job that stops cleanly when aborted."""
-    ctx.on_abort(lambda: None)  # cooperative: the loop checks ctx.is_aborting
+    """A long shared job that stops cleanly when aborted (it waits on ``wait_for_abort``)."""
     ctx.on_cleanup(lambda: ctx.update(payload={"cleaned_up": True}))
     for step in range(steps):
         if ctx.wait_for_abort(step_seconds):
@@ -45,10 +44,9 @@ def flaky_import(source: str = "s3://bucket/orders.csv") -> None:
     raise ConnectionError(f"Could not reach {source}")
 
 
-@task(name="demo.async_report", scope="shared", timeout=300)
+@task(name="demo.async_report", scope="shared", timeout=300, abortable=True)
 async def async_report(ctx: TaskContext, seconds: float = 5.0) -> dict:
     """An async task; aborting it cancels the coroutine."""
-    ctx.on_abort(lambda: None)
     steps = max(int(seconds * 10), 1)
     for i in range(steps):
         await asyncio.sleep(0.1)

@@ -90,13 +90,6 @@ def page_of(item: type[serializers.Serializer], name: str) -> type[serializers.S
     return type(name, (serializers.Serializer,), fields)
 
 
-class StateErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    field = serializers.CharField(allow_null=True)
-    code = serializers.CharField()
-    current_version = serializers.IntegerField(required=False, allow_null=True)
-
-
 TaskStatePageSerializer = page_of(TaskStateEntrySerializer, "TaskStatePageSerializer")
 AssetStatePageSerializer = page_of(AssetStateEntrySerializer, "AssetStatePageSerializer")
 AssetSummaryPageSerializer = page_of(AssetSummarySerializer, "AssetSummaryPageSerializer")

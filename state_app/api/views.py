@@ -19,12 +19,9 @@ from rest_framework.views import APIView
 
 from state_app import selectors, services
 from state_app.api import serializers as s
-from state_app.api.errors import error_response, validation_response
-from state_app.api.parsers import StateJSONParser
-from state_app.exceptions import StateNotFound
+from state_app.exceptions import StateNotFound, VersionMismatch
 from state_app.stores import UNSET, Entry
-from tasks_app.api.errors import exception_handler as api_exception_handler
-from tasks_app.api.read_only import ReadOnlySwitch
+from tasks_app.api.base import ErrorSerializer, GTFAPIMixin
 from tasks_app.exceptions import InvalidInput
 
 IF_MATCH = re.compile(r'"(\d{1,18})"')
@@ -42,19 +39,12 @@ IF_MATCH_PARAM = OpenApiParameter(
     description='The ETag of the version you read ("3"); * for "must exist". Stale: 412.',
 )
 ERRORS = {
-    400: OpenApiResponse(s.StateErrorSerializer, description="invalid key, value or ttl"),
-    403: OpenApiResponse(s.StateErrorSerializer, description="not allowed"),
-    404: OpenApiResponse(s.StateErrorSerializer, description="no such task or entry"),
+    400: OpenApiResponse(ErrorSerializer, description="invalid key, value or ttl"),
+    403: OpenApiResponse(ErrorSerializer, description="not allowed"),
+    404: OpenApiResponse(ErrorSerializer, description="no such task or entry"),
+    503: OpenApiResponse(ErrorSerializer, description="database unavailable; retry later"),
 }
-PRECONDITION = {412: OpenApiResponse(s.StateErrorSerializer, description="stale If-Match")}
-
-
-def _other_errors(exc, context):
-    """Errors that are not the stores' own (parse, auth, 405) in the state error shape."""
-    response = api_exception_handler(exc, context)
-    if response is not None:
-        response.data.setdefault("field", None)
-    return response
+PRECONDITION = {412: OpenApiResponse(ErrorSerializer, description="stale If-Match")}
 
 
 class StatePagination(PageNumberPagination):
@@ -63,18 +53,16 @@ class StatePagination(PageNumberPagination):
     max_page_size = 1000
 
 
-class StateAPIView(ReadOnlySwitch, APIView):
+class StateAPIView(GTFAPIMixin, APIView):
     # GTF["API_READ_ONLY"] with "state" turns PUT, PATCH and DELETE off (405, not in the schema).
     api_resource = "state"
     permission_classes = [IsAuthenticated]
-    parser_classes = [StateJSONParser]
 
     def handle_exception(self, exc):
-        response = error_response(exc)
-        return response if response is not None else super().handle_exception(exc)
-
-    def get_exception_handler(self):
-        return _other_errors
+        response = super().handle_exception(exc)
+        if isinstance(exc, VersionMismatch) and exc.current is not None:
+            response["ETag"] = f'"{exc.current}"'  # the version to send back as If-Match
+        return response
 
     def get_store(self, *, write: bool):
         raise NotImplementedError
@@ -108,8 +96,7 @@ class StateEntryView(StateAPIView):
     def put(self, request, key, **kwargs):
         store = self.get_store(write=True)
         body = self.write_serializer(data=request.data)
-        if not body.is_valid():
-            return validation_response(body.errors)
+        body.is_valid(raise_exception=True)
         ttl = body.validated_data.get("ttl", UNSET)
         entry = store.set(
             key, body.validated_data["value"], ttl=ttl, expected_version=expected_version(request)
@@ -119,8 +106,7 @@ class StateEntryView(StateAPIView):
     def patch(self, request, key, **kwargs):
         store = self.get_store(write=True)
         body = s.StatePatchSerializer(data=request.data)
-        if not body.is_valid():
-            return validation_response(body.errors)
+        body.is_valid(raise_exception=True)
         entry = store.patch(
             key, body.validated_data["value"], expected_version=expected_version(request)
         )

@@ -1,83 +1,65 @@
-"""One place that turns errors into HTTP answers with a JSON body naming the problem.
+"""The one error envelope of every GTF endpoint (tasks, task types, schedules, state).
 
-Every error body has the same shape: ``{"detail": str, "code": str}``, plus ``field`` (the
-first input field at fault) and ``errors`` (``{field: [messages]}``) when input fields are
-to blame. GTF service errors map to statuses through :data:`ERROR_STATUS`; other apps add
-their own :class:`~tasks_app.exceptions.GTFError` subclasses to it.
+Every error body has the same shape: ``{"detail": str, "code": str, "field": str | null}``,
+plus ``errors`` (``{field: [messages]}``) when input fields are to blame and whatever facts the
+error carries (``current_version`` of a stale state write). A service error's status follows
+from its declared ``kind``; infrastructure errors (database or broker unreachable) are 503 with
+``Retry-After``.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
+from django.db import InterfaceError, OperationalError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from tasks_app.exceptions import (
-    AbortForbidden,
+    CONFLICT,
+    FORBIDDEN,
+    INVALID,
+    NOT_FOUND,
+    PRECONDITION_FAILED,
+    UNAVAILABLE,
     GTFError,
-    InvalidInput,
-    InvalidTransition,
-    LastSubscriber,
     ParameterError,
-    ScheduleNotFound,
-    StaffRequired,
-    SubmitForbidden,
-    TaskAlreadyFinished,
-    TaskNotAbortable,
-    TaskNotFound,
-    TaskTypeDisabled,
-    TaskTypeNotFound,
-    UnknownTaskType,
+    ServiceUnavailable,
 )
 
 logger = logging.getLogger("tasks_app.api")
 
-# Looked up along the exception's MRO, so a subclass inherits its base's status.
-ERROR_STATUS: dict[type[GTFError], int] = {
-    TaskNotFound: status.HTTP_404_NOT_FOUND,
-    TaskTypeNotFound: status.HTTP_404_NOT_FOUND,
-    ScheduleNotFound: status.HTTP_404_NOT_FOUND,
-    UnknownTaskType: status.HTTP_400_BAD_REQUEST,
-    ParameterError: status.HTTP_400_BAD_REQUEST,
-    InvalidInput: status.HTTP_400_BAD_REQUEST,
-    SubmitForbidden: status.HTTP_403_FORBIDDEN,
-    AbortForbidden: status.HTTP_403_FORBIDDEN,
-    StaffRequired: status.HTTP_403_FORBIDDEN,
-    TaskTypeDisabled: status.HTTP_409_CONFLICT,
-    TaskNotAbortable: status.HTTP_409_CONFLICT,
-    TaskAlreadyFinished: status.HTTP_409_CONFLICT,
-    LastSubscriber: status.HTTP_409_CONFLICT,
-    InvalidTransition: status.HTTP_409_CONFLICT,
+STATUS_BY_KIND: dict[str, int] = {
+    INVALID: status.HTTP_400_BAD_REQUEST,
+    FORBIDDEN: status.HTTP_403_FORBIDDEN,
+    NOT_FOUND: status.HTTP_404_NOT_FOUND,
+    CONFLICT: status.HTTP_409_CONFLICT,
+    PRECONDITION_FAILED: status.HTTP_412_PRECONDITION_FAILED,
+    UNAVAILABLE: status.HTTP_503_SERVICE_UNAVAILABLE,
 }
-
-# The input field a service error is about, when the error itself does not say.
-ERROR_FIELD: dict[type[GTFError], str] = {UnknownTaskType: "task_type"}
-
-
-def error_code(exc: Exception) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
+# Seconds a client should wait before trying again after a 503.
+RETRY_AFTER = 5
 
 
 def status_for(exc: GTFError) -> int:
-    for cls in type(exc).__mro__:
-        if cls in ERROR_STATUS:
-            return ERROR_STATUS[cls]
-    # An unmapped service error is still the caller's request being refused, not a crash.
-    logger.warning("No HTTP status mapped for %s; answering 400", type(exc).__name__)
-    return status.HTTP_400_BAD_REQUEST
+    return STATUS_BY_KIND.get(exc.kind, status.HTTP_400_BAD_REQUEST)
 
 
 def error_body(
-    detail: str, code: str, errors: dict[str, list[str]] | None = None
+    detail: str,
+    code: str,
+    *,
+    field: str | None = None,
+    errors: dict[str, list[str]] | None = None,
+    **details: Any,
 ) -> dict[str, Any]:
-    body: dict[str, Any] = {"detail": detail, "code": code}
+    body: dict[str, Any] = {"detail": detail, "code": code, "field": field}
     if errors:
-        body["field"] = next(iter(errors))
+        body["field"] = field or next(iter(errors))
         body["errors"] = errors
+    body.update(details)
     return body
 
 
@@ -88,14 +70,12 @@ def _gtf_body(exc: GTFError) -> dict[str, Any]:
             name if name == "parameters" else f"parameters.{name}": [msg]
             for name, msg in exc.errors.items()
         }
-    elif isinstance(exc, InvalidInput):
+    elif exc.field:
         errors = {exc.field: [exc.message]}
-    else:
-        for cls in type(exc).__mro__:
-            if cls in ERROR_FIELD:
-                errors = {ERROR_FIELD[cls]: [exc.message]}
-                break
-    return error_body(exc.message, error_code(exc), errors)
+    return error_body(exc.message, exc.code, errors=errors, **exc.details())
+
+
+NON_FIELD = "non_field_errors"
 
 
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -112,9 +92,9 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
                 for k, v in _flatten(item, prefix).items():
                     out.setdefault(k, []).extend(v)
             else:
-                out.setdefault(prefix or "non_field_errors", []).append(str(item))
+                out.setdefault(prefix or NON_FIELD, []).append(str(item))
     else:
-        out[prefix or "non_field_errors"] = [str(detail)]
+        out[prefix or NON_FIELD] = [str(detail)]
     return out
 
 
@@ -122,20 +102,28 @@ def _drf_body(exc: exceptions.APIException) -> dict[str, Any]:
     detail = exc.detail
     if isinstance(detail, dict | list):
         errors = _flatten(detail)
-        first_field, messages = next(iter(errors.items()), ("", ["Invalid input."]))
-        summary = (
-            messages[0] if first_field == "non_field_errors" else f"{first_field}: {messages[0]}"
-        )
+        first_field, messages = next(iter(errors.items()), (NON_FIELD, ["Invalid input."]))
         codes = exc.get_codes()
         code = "invalid" if isinstance(codes, dict | list) else str(codes)
-        return error_body(summary, code, errors)
+        if first_field == NON_FIELD:  # a problem of the whole body names no field
+            return error_body(messages[0], code)
+        return error_body(f"{first_field}: {messages[0]}", code, errors=errors)
     return error_body(str(detail), str(getattr(detail, "code", None) or exc.default_code))
+
+
+def error_response(exc: GTFError) -> Response:
+    headers = {"Retry-After": str(RETRY_AFTER)} if exc.kind == UNAVAILABLE else {}
+    return Response(_gtf_body(exc), status=status_for(exc), headers=headers)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF exception handler of the GTF API (set per view, so the host's setting is kept)."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        # The database is unreachable or dropped the connection: the client may try again.
+        logger.warning("Database unavailable: %s", exc, extra={"action": "unavailable"})
+        return error_response(ServiceUnavailable())
     if isinstance(exc, GTFError):
-        return Response(_gtf_body(exc), status=status_for(exc))
+        return error_response(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -1,11 +1,9 @@
-"""Who may see a task, one permission class per scope (DESIGN §5).
+"""Who may see a task through the API: one permission class per scope.
 
-Lists are filtered by ``Task.objects.visible_to`` in SQL; these classes make the same
-decision for one loaded task. A task the caller may not see answers 404, never 403.
-Submit and abort rules are business rules and live in :mod:`tasks_app.services`.
-
-Other apps' endpoints nested under a task (state, subscribers) reuse :class:`MayViewTask`
-or :func:`get_visible_task`.
+Each class applies the rule of its scope from :mod:`tasks_app.rules`, the one place that rule
+is written; lists are filtered by the same rule in SQL (``Task.objects.visible_to``). A task
+the caller may not see answers 404, never 403. Submit and abort rules are business rules and
+live in :mod:`tasks_app.services`.
 """
 
 from __future__ import annotations
@@ -15,13 +13,10 @@ from typing import Any
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission
 
-from tasks_app import selectors
+from tasks_app import rules, selectors
+from tasks_app.enums import TaskScope
 from tasks_app.exceptions import TaskNotFound
-from tasks_app.models import Task, TaskScope
-
-
-def is_active_user(user: Any) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active)
+from tasks_app.models import Task
 
 
 class IsActiveUser(BasePermission):
@@ -30,8 +25,8 @@ class IsActiveUser(BasePermission):
     message = "Authentication credentials were not provided."
     code = "not_authenticated"
 
-    def has_permission(self, request, view) -> bool:
-        return is_active_user(request.user)
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return rules.is_active_user(request.user)
 
 
 class IsStaffUser(IsActiveUser):
@@ -40,20 +35,17 @@ class IsStaffUser(IsActiveUser):
     message = "Only staff may do this."
     code = "staff_required"
 
-    def has_permission(self, request, view) -> bool:
-        return is_active_user(request.user) and bool(request.user.is_staff)
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return rules.is_staff_user(request.user)
 
 
 class ScopePermission(IsActiveUser):
-    """Base of the per-scope classes: ``may_see`` decides for one task of that scope."""
+    """Base of the per-scope classes: the rule of :mod:`tasks_app.rules` for one scope."""
 
     scope: str = ""
 
-    def may_see(self, user: Any, task: Task) -> bool:
-        raise NotImplementedError("Each scope says who may see its tasks.")
-
-    def has_object_permission(self, request, view, obj) -> bool:
-        return is_active_user(request.user) and self.may_see(request.user, obj)
+    def has_object_permission(self, request: Any, view: Any, obj: Task) -> bool:
+        return obj.scope == self.scope and selectors.may_see(request.user, obj)
 
 
 class PrivateTaskPermission(ScopePermission):
@@ -61,22 +53,11 @@ class PrivateTaskPermission(ScopePermission):
 
     scope = TaskScope.PRIVATE
 
-    def may_see(self, user: Any, task: Task) -> bool:
-        return user.is_staff or task.created_by_id == user.pk
-
 
 class SharedTaskPermission(ScopePermission):
     """A shared task is seen by its subscribers and by staff."""
 
     scope = TaskScope.SHARED
-
-    def may_see(self, user: Any, task: Task) -> bool:
-        if user.is_staff:
-            return True
-        subscribed = getattr(task, "is_subscribed", None)  # annotated by the list selector
-        if subscribed is None:
-            subscribed = selectors.is_subscribed(task=task, user=user)
-        return bool(subscribed)
 
 
 class SystemTaskPermission(ScopePermission):
@@ -84,33 +65,19 @@ class SystemTaskPermission(ScopePermission):
 
     scope = TaskScope.SYSTEM
 
-    def may_see(self, user: Any, task: Task) -> bool:
-        return bool(user.is_staff)
-
 
 SCOPE_PERMISSIONS: dict[str, ScopePermission] = {
     p.scope: p for p in (PrivateTaskPermission(), SharedTaskPermission(), SystemTaskPermission())
 }
 
 
-def may_see_task(user: Any, task: Task) -> bool:
-    """Whether ``user`` may see ``task``, by the rule of the task's scope."""
-    rule = SCOPE_PERMISSIONS.get(task.scope)
-    return is_active_user(user) and rule is not None and rule.may_see(user, task)
-
-
 class MayViewTask(IsActiveUser):
     """Signed-in users; an object (a task, or anything with a ``task``) is shown only to
-    those its scope lets see the task, and answers 404 to everyone else."""
+    those its scope's permission class lets see the task, and answers 404 to everyone else."""
 
-    def has_object_permission(self, request, view, obj) -> bool:
+    def has_object_permission(self, request: Any, view: Any, obj: Any) -> bool:
         task = obj if isinstance(obj, Task) else obj.task
-        if not may_see_task(request.user, task):
+        rule = SCOPE_PERMISSIONS.get(task.scope)
+        if rule is None or not rule.has_object_permission(request, view, task):
             raise NotFound(TaskNotFound.default_message)
         return True
-
-
-def get_visible_task(request, task_uuid: Any) -> Task:
-    """The task ``task_uuid`` if the caller may see it; raises ``TaskNotFound`` (404) if not,
-    or if ``task_uuid`` is not a uuid."""
-    return selectors.task_get_visible(user=request.user, task_uuid=task_uuid)

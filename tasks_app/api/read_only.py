@@ -6,46 +6,15 @@ unsafe method (POST, PUT, PATCH, DELETE) answers 405 and leaves the OpenAPI sche
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
-from django.core.exceptions import ImproperlyConfigured
 from drf_spectacular.openapi import AutoSchema
 from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.permissions import SAFE_METHODS
 
 from tasks_app.conf import conf
 
-RESOURCES = frozenset({"tasks", "task_types", "schedules", "state"})
-
-
-def parse_read_only(value: Any) -> frozenset[str]:
-    """The resource names a value of ``API_READ_ONLY`` makes read-only."""
-    if value is True:
-        return RESOURCES
-    if value is None or value is False:
-        return frozenset()
-    # A bare string is iterable too: "tasks" would read as five unknown one-letter names.
-    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
-        raise ImproperlyConfigured(
-            f'GTF["API_READ_ONLY"] must be True, False or a list of resource names, not {value!r}.'
-        )
-    names = frozenset(value)
-    unknown = sorted(map(str, names - RESOURCES))
-    if unknown:
-        raise ImproperlyConfigured(
-            f'GTF["API_READ_ONLY"] names unknown resource(s) {", ".join(unknown)}; '
-            f"known: {', '.join(sorted(RESOURCES))}."
-        )
-    return names
-
-
-def read_only_resources() -> frozenset[str]:
-    return parse_read_only(conf.API_READ_ONLY)
-
 
 def is_write_disabled(resource: str, method: str) -> bool:
-    return method.upper() not in SAFE_METHODS and resource in read_only_resources()
+    return method.upper() not in SAFE_METHODS and resource in conf.API_READ_ONLY
 
 
 class ReadOnlySchema(AutoSchema):

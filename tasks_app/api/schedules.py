@@ -1,7 +1,7 @@
 """Schedules endpoint (staff): how a schedule looks, what writes accept, the viewset.
 
 The serializers only parse JSON into Python values; every rule (kinds, cron, interval, scope,
-parameters, unique name) is checked by :mod:`tasks_app.schedules`, which names the field.
+parameters, unique name) is checked by :mod:`tasks_app.ops.schedules`, which names the field.
 """
 
 from __future__ import annotations
@@ -17,16 +17,15 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
-from tasks_app import schedules
+from tasks_app.api.base import GTFAPIMixin, GTFPagination, with_errors
 from tasks_app.api.permissions import IsStaffUser
 from tasks_app.api.serializers import JSONObjectField
-from tasks_app.api.views import GTFAPIMixin, TaskPagination, with_errors
 from tasks_app.models import Schedule, ScheduleKind, ScheduleOutcome
+from tasks_app.ops import schedules
+from tasks_app.ops.timetables import MIN_INTERVAL
 from tasks_app.registry import registry
-from tasks_app.timetables import MIN_INTERVAL
 
 
 class ScheduleSerializer(serializers.ModelSerializer):
@@ -166,11 +165,10 @@ class ScheduleViewSet(
     """Once, interval and cron schedules of task types, written through the schedule services."""
 
     api_resource = "schedules"
-    parser_classes = [JSONParser]  # parameters are a JSON object: a form cannot carry them
     queryset = Schedule.objects.order_by("name")
     serializer_class = ScheduleSerializer
     permission_classes = [IsStaffUser]
-    pagination_class = TaskPagination
+    pagination_class = GTFPagination
     filter_backends = [DjangoFilterBackend]
     filterset_class = ScheduleFilter
     lookup_value_regex = "[^/]+"  # checked by the service so a bad id is a JSON 404

@@ -8,7 +8,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from tasks_app.api.task_types import registers_abort_handler
 from tasks_app.conf import conf
 from tasks_app.models import Task, TaskScope, TaskStatus, TaskSubscriber
 from tasks_app.services import MAX_KEY_LENGTH, MAX_TIMEOUT
@@ -19,28 +18,15 @@ NAMESPACE = "tasks_api"
 
 @extend_schema_field({"type": "object", "additionalProperties": True})
 class JSONObjectField(serializers.JSONField):
-    """A JSON object (dict), nothing else."""
+    """A JSON object (dict), passed on as parsed: the services check its values (NaN, NUL,
+    depth, size) and name the key at fault."""
 
     default_error_messages = {"not_object": "Must be a JSON object."}
 
     def to_internal_value(self, data: Any) -> Any:
-        value = super().to_internal_value(data)
-        if not isinstance(value, dict):
+        if not isinstance(data, dict):
             self.fail("not_object")
-        return value
-
-
-class ErrorSerializer(serializers.Serializer):
-    """Body of every error answer (see ``tasks_app.api.errors``)."""
-
-    detail = serializers.CharField(help_text="What is wrong, in a sentence.")
-    code = serializers.CharField(help_text="Machine-readable kind of error.")
-    field = serializers.CharField(required=False, help_text="The first input field at fault.")
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        required=False,
-        help_text="Messages per input field (dotted for nested fields and parameters).",
-    )
+        return data
 
 
 class UserRefSerializer(serializers.Serializer):
@@ -225,7 +211,7 @@ class SubscriberSerializer(serializers.ModelSerializer):
 
 
 class TaskTypeSerializer(serializers.Serializer):
-    """A task type (``tasks_app.types.TaskTypeInfo``): registered, or an orphan row.
+    """A task type (``tasks_app.ops.task_types.TaskTypeInfo``): registered, or an orphan row.
 
     An orphan has no code, so what only the code knows (scope, timeout, parameters...) is null.
     """
@@ -243,8 +229,8 @@ class TaskTypeSerializer(serializers.Serializer):
     scope = serializers.SerializerMethodField()
     timeout = serializers.SerializerMethodField(help_text="Seconds; null: no timeout.")
     is_abortable = serializers.SerializerMethodField(
-        help_text="The function registers an abort handler, so a running task can be aborted. "
-        "A pending task can always be aborted."
+        help_text="The type is declared abortable (`@task(abortable=True)`), so a running task "
+        "can be aborted. A pending task can always be aborted."
     )
     is_async = serializers.SerializerMethodField()
     permission = serializers.SerializerMethodField(
@@ -270,7 +256,7 @@ class TaskTypeSerializer(serializers.Serializer):
         return info.definition.timeout or conf.DEFAULT_TIMEOUT
 
     def get_is_abortable(self, info) -> bool:
-        return info.definition is not None and registers_abort_handler(info.definition.func)
+        return info.definition is not None and info.definition.abortable
 
     def get_is_async(self, info) -> bool | None:
         return info.definition.is_async if info.definition else None

@@ -15,19 +15,15 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
-from tasks_app import selectors, services, types
-from tasks_app.api import errors
+from tasks_app import selectors, services
+from tasks_app.api.base import GTFAPIMixin, GTFPagination, with_errors
 from tasks_app.api.filters import TaskFilter
 from tasks_app.api.permissions import IsActiveUser, MayViewTask
-from tasks_app.api.read_only import ReadOnlySwitch
 from tasks_app.api.serializers import (
     AbortRequestSerializer,
     AbortResultSerializer,
-    ErrorSerializer,
     SubscriberSerializer,
     TaskSerializer,
     TaskStatusSerializer,
@@ -37,37 +33,7 @@ from tasks_app.api.serializers import (
 )
 from tasks_app.exceptions import TaskNotFound
 from tasks_app.models import Task, TaskSubscriber
-
-ErrorResponse = OpenApiResponse(
-    ErrorSerializer,
-    description="The problem, named in `detail`; `field` and `errors` name the input at fault.",
-)
-
-
-def with_errors(ok: dict, *codes: int) -> dict:
-    """Responses of an operation: its own plus the error answers it can give."""
-    return {**ok, **{code: ErrorResponse for code in (401, 403, *codes)}}
-
-
-class GTFAPIMixin(ReadOnlySwitch):
-    """What every GTF endpoint shares: the error handler, the schema generator (which leaves
-    out routes turned off by ``API_READ_ONLY``) and the read-only switch."""
-
-    def get_exception_handler(self):
-        return errors.exception_handler
-
-
-class TaskPagination(PageNumberPagination):
-    page_size = 25
-    page_size_query_param = "page_size"
-    max_page_size = 200
-
-    def get_paginated_response_schema(self, schema: dict) -> dict:
-        # DRF describes next/previous with 3.0's "nullable", which OpenAPI 3.1 ignores.
-        page = super().get_paginated_response_schema(schema)
-        for link in ("next", "previous"):
-            page["properties"][link] = {"type": ["string", "null"], "format": "uri"}
-        return page
+from tasks_app.ops import task_types as types
 
 
 def status_etag(row: dict) -> str:
@@ -101,7 +67,7 @@ class TaskViewSet(GTFAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = Task.objects.none()  # the real one is per user: get_queryset
     serializer_class = TaskSerializer
     permission_classes = [MayViewTask]
-    pagination_class = TaskPagination
+    pagination_class = GTFPagination
     filter_backends = [DjangoFilterBackend]
     filterset_class = TaskFilter
     lookup_field = "uuid"
@@ -256,7 +222,6 @@ class TaskTypeViewSet(GTFAPIMixin, viewsets.GenericViewSet):
     """Task types with their parameter schema, enabled flag and orphan status."""
 
     api_resource = "task_types"
-    parser_classes = [JSONParser]  # one small JSON object; a form body has nothing to offer
     serializer_class = TaskTypeSerializer
     permission_classes = [IsActiveUser]
     pagination_class = None

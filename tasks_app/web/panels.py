@@ -1,37 +1,46 @@
 """Sections other apps add to the task page (``state_app`` adds the task's state).
 
-An app appends a :class:`Panel` to :data:`DETAIL_PANELS` in its ``AppConfig.ready()``; the
-page renders ``panel.template`` with the dict ``panel.context`` returns, or skips the panel
-when it returns None.
+An app declares them on its ``AppConfig``, like its other GTF extensions
+(:mod:`tasks_app.extensions`)::
+
+    gtf_task_panels = {"costs": ("billing/task_costs.html", "billing.web.task_costs")}
+
+The page renders the template with the dict ``task_costs(request=..., task=...)`` returns
+(as ``panel``), or leaves the section out when it returns None.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from django.apps import apps
+from django.utils.module_loading import import_string
 
 
 @dataclass(frozen=True)
 class Panel:
     name: str
-    """Unique name; appending a panel of a name already there replaces nothing."""
     template: str
     context: Callable[..., dict[str, Any] | None]
     """Called as ``context(request=..., task=...)`` for a task the user may see."""
 
 
-DETAIL_PANELS: list[Panel] = []
-
-
-def add_panel(panel: Panel) -> None:
-    if all(p.name != panel.name for p in DETAIL_PANELS):
-        DETAIL_PANELS.append(panel)
+@functools.cache
+def task_panels() -> tuple[Panel, ...]:
+    """The declared panels, in the order of ``INSTALLED_APPS``."""
+    return tuple(
+        Panel(name, template, import_string(path))
+        for config in apps.get_app_configs()
+        for name, (template, path) in getattr(config, "gtf_task_panels", {}).items()
+    )
 
 
 def panels_for(*, request, task) -> list[dict[str, Any]]:
     shown = []
-    for panel in DETAIL_PANELS:
+    for panel in task_panels():
         context = panel.context(request=request, task=task)
         if context is not None:
             shown.append({"name": panel.name, "template": panel.template, "context": context})

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from tasks_app import services, types
+from tasks_app import availability, services
 from tasks_app.exceptions import GTFError, InvalidInput, ParameterError, UnknownTaskType
 from tasks_app.registry import TaskDefinition, registry
 from tasks_app.web.forms import ParametersForm, SubmitOptionsForm
@@ -73,7 +73,7 @@ def task_submit(request, name):
             "definition": definition,
             "options_form": options,
             "parameters_form": parameters,
-            "disabled": types.is_disabled(definition.name),
+            "disabled": availability.is_disabled(definition.name),
             "may_submit": may_submit(definition, request.user),
             "error": error,
         },

@@ -8,22 +8,21 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tasks_app import types
-from tasks_app.api.task_types import registers_abort_handler
 from tasks_app.exceptions import GTFError
+from tasks_app.ops.task_types import task_type_list, task_type_set_enabled
 from tasks_app.web.pages import error_status, render_page
 from tasks_app.web.submit import may_submit
 
 
 def _rows(user) -> list[dict]:
     rows = []
-    for info in types.task_type_list():
+    for info in task_type_list():
         definition = info.definition
         rows.append(
             {
                 "info": info,
                 "description": definition.description if definition else "",
-                "abortable": definition is not None and registers_abort_handler(definition.func),
+                "abortable": definition is not None and definition.abortable,
                 "parameters": [p.name for p in definition.signature.params] if definition else [],
                 "may_submit": definition is not None
                 and info.enabled
@@ -54,7 +53,7 @@ def type_set_enabled(request, name):
     if enabled not in ("0", "1"):
         return render_types(request, status=400, error=_("enabled must be 0 or 1."))
     try:
-        types.task_type_set_enabled(name=name, enabled=enabled == "1", user=request.user)
+        task_type_set_enabled(name=name, enabled=enabled == "1", user=request.user)
     except GTFError as exc:
         return render_types(request, status=error_status(exc), error=exc.message)
     if enabled == "1":

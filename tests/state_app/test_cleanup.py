@@ -53,9 +53,12 @@ def test_cleanup_is_a_django_q_schedule_that_runs(rows, settings):
     from django_q.models import Schedule
     from django_q.tasks import async_task
 
-    from tasks_app.maintenance import install_periodic_jobs
+    from tasks_app.ops.maintenance import install_periodic_jobs
 
-    settings.GTF = {**settings.GTF, "EXECUTOR": "tasks_app.executors.django_q.DjangoQExecutor"}
+    settings.GTF = {
+        **settings.GTF,
+        "EXECUTOR": "tasks_app.worker.executors.django_q.DjangoQExecutor",
+    }
     install_periodic_jobs()
     schedule = Schedule.objects.get(name="gtf.state_cleanup")
     assert schedule.func == "state_app.cleanup.state_cleanup" and schedule.minutes == 60

@@ -5,8 +5,8 @@ import pytest
 from state_app.stores import AssetStores, TaskStateStore
 from tasks_app import TaskContext, register
 from tasks_app.registry import registry
-from tasks_app.runner import run_task
 from tasks_app.services import task_submit
+from tasks_app.worker.runner import run_task
 from tests.executors import NullExecutor  # noqa: F401  (named in settings below)
 from tests.state_app.conftest import context_for
 

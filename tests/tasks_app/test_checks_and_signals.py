@@ -2,12 +2,16 @@ import pytest
 from django.test import override_settings
 
 from tasks_app import signals
-from tasks_app.checks import check_cluster_timeouts
 from tasks_app.services import task_abort, task_submit
+from tasks_app.worker.executors.django_q import DjangoQExecutor
 
 
 def ids(messages):
     return [m.id for m in messages]
+
+
+def check_cluster_timeouts():
+    return DjangoQExecutor().check()
 
 
 def test_cluster_timeout_not_below_retry_is_an_error():

@@ -3,8 +3,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
 from tasks_app.conf import DEFAULTS, conf
-from tasks_app.executors import get_executor
-from tasks_app.executors.immediate import ImmediateExecutor
+from tasks_app.dispatch import get_executor
+from tasks_app.worker.executors.immediate import ImmediateExecutor
 
 
 def test_defaults_apply_when_unset():

@@ -92,7 +92,7 @@ def sleep(ctx: TaskContext, seconds: float = 1.0) -> str:
     return "slept"
 
 
-@task(name="t.abortable", scope="shared", timeout=120)
+@task(name="t.abortable", scope="shared", timeout=120, abortable=True)
 def abortable(ctx: TaskContext, seconds: float = 30.0, marker: str = "") -> str:
     ctx.on_abort(lambda: record("abort_handler", f"{marker} {time.time()}"))
     ctx.on_cleanup(lambda: record("cleanup", f"first {marker}"))
@@ -105,7 +105,7 @@ def abortable(ctx: TaskContext, seconds: float = 30.0, marker: str = "") -> str:
     return "done"
 
 
-@task(name="t.abortable_timeout", scope="private", timeout=2)
+@task(name="t.abortable_timeout", scope="private", timeout=2, abortable=True)
 def abortable_timeout(ctx: TaskContext) -> None:
     ctx.on_abort(lambda: record("abort_handler", "timeout"))
     while not ctx.wait_for_abort(0.05):
@@ -118,7 +118,7 @@ def stubborn_timeout(seconds: float = 30.0) -> None:
     time.sleep(seconds)
 
 
-@task(name="t.async_abortable", scope="shared", timeout=120)
+@task(name="t.async_abortable", scope="shared", timeout=120, abortable=True)
 async def async_abortable(ctx: TaskContext, marker: str = "") -> str:
     ctx.on_abort(lambda: record("abort_handler", marker))
     record("started", marker)

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from tasks_app import types
+from tasks_app.ops import task_types as types
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from tasks_app.conf import conf
 from tasks_app.exceptions import InvalidInput
-from tasks_app.pruning import prune
+from tasks_app.ops.pruning import prune
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from tasks_app.reaper import reap
+from tasks_app.worker.reaper import reap
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from tasks_app import types
 from tasks_app.exceptions import GTFError
+from tasks_app.ops import task_types as types
 
 
 class Command(BaseCommand):

@@ -1,0 +1,78 @@
+"""What every GTF endpoint shares, for this app's API and for other apps' (state_app):
+the JSON parser, the error envelope and handler, the read-only switch, pagination."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+from rest_framework.exceptions import ParseError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
+
+from tasks_app.api import errors
+from tasks_app.api.read_only import ReadOnlySwitch
+
+
+class GTFJSONParser(JSONParser):
+    """JSON that lets NaN and Infinity through to the validators, which name the field and
+    the rule broken, and answers absurd nesting with a 400 instead of a crash."""
+
+    strict = False
+
+    def parse(self, stream, media_type=None, parser_context=None):  # type: ignore[no-untyped-def]
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError("JSON parse error - the document is nested too deeply.") from None
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Body of every error answer (see ``tasks_app.api.errors``)."""
+
+    detail = serializers.CharField(help_text="What is wrong, in a sentence.")
+    code = serializers.CharField(help_text="Machine-readable kind of error.")
+    field = serializers.CharField(allow_null=True, help_text="The first input field at fault.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Messages per input field (dotted for nested fields and parameters).",
+    )
+    current_version = serializers.IntegerField(
+        required=False, allow_null=True, help_text="State writes: the entry's version now."
+    )
+
+
+ErrorResponse = OpenApiResponse(
+    ErrorSerializer,
+    description="The problem, named in `detail`; `field` and `errors` name the input at fault.",
+)
+
+
+def with_errors(ok: dict[Any, Any], *codes: int) -> dict[Any, Any]:
+    """Responses of an operation: its own plus the error answers it can give."""
+    return {**ok, **{code: ErrorResponse for code in (401, 403, 503, *codes)}}
+
+
+class GTFAPIMixin(ReadOnlySwitch):
+    """View mixin of every GTF endpoint: JSON bodies, the one error handler, and the
+    read-only switch (whose schema generator leaves out routes ``API_READ_ONLY`` turns off)."""
+
+    parser_classes = [GTFJSONParser]
+
+    def get_exception_handler(self):  # type: ignore[no-untyped-def]
+        return errors.exception_handler
+
+
+class GTFPagination(PageNumberPagination):
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        # DRF describes next/previous with 3.0's "nullable", which OpenAPI 3.1 ignores.
+        page = super().get_paginated_response_schema(schema)
+        for link in ("next", "previous"):
+            page["properties"][link] = {"type": ["string", "null"], "format": "uri"}
+        return page

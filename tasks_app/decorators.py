@@ -1,0 +1,77 @@
+"""``@task`` and ``register``: turn a function into a task type and give it ``submit``."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from collections.abc import Callable
+from typing import Any, Unpack, overload
+
+from tasks_app.exceptions import InvalidTaskDefinition
+from tasks_app.registry import TaskDefinition, registry
+from tasks_app.services import SubmitOptions, SubmitResult, task_submit
+
+# What @task accepts: every field of a definition but the function and what it derives.
+DEFINITION_OPTIONS = {f.name for f in dataclasses.fields(TaskDefinition)} - {"func", "signature"}
+
+
+class TaskHandle:
+    """What ``@task`` returns: the function, still callable, plus ``submit``."""
+
+    def __init__(self, definition: TaskDefinition):
+        self.definition = definition
+        self.__wrapped__ = definition.func
+        self.__name__ = definition.func.__name__
+        self.__doc__ = definition.func.__doc__
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.definition.func(*args, **kwargs)
+
+    def submit(
+        self,
+        *,
+        user: Any,
+        parameters: dict[str, Any] | None = None,
+        **options: Unpack[SubmitOptions],
+    ) -> SubmitResult:
+        """Submit this task type; options stay apart from the task's own ``parameters``."""
+        return task_submit(
+            task_type=self.definition.name, user=user, parameters=parameters, **options
+        )
+
+
+def register(func: Callable[..., Any], **options: Any) -> TaskHandle:
+    """Register ``func`` as a task type (imperative form of :func:`task`); ``options`` are the
+    fields of :class:`~tasks_app.registry.TaskDefinition`."""
+    unknown = sorted(set(options) - DEFINITION_OPTIONS)
+    if unknown:
+        known = ", ".join(sorted(DEFINITION_OPTIONS))
+        raise InvalidTaskDefinition(f"Unknown task option(s) {', '.join(unknown)}; known: {known}.")
+    options.setdefault("name", func.__name__)
+    options.setdefault("description", inspect.getdoc(func) or "")
+    definition = TaskDefinition(func=func, **options)
+    registry.register(definition)
+    return TaskHandle(definition)
+
+
+@overload
+def task(func: Callable[..., Any], /) -> TaskHandle: ...
+
+
+@overload
+def task(func: None = None, /, **options: Any) -> Callable[[Callable[..., Any]], TaskHandle]: ...
+
+
+def task(
+    func: Callable[..., Any] | None = None, /, **options: Any
+) -> TaskHandle | Callable[[Callable[..., Any]], TaskHandle]:
+    """Register a function as a task type: ``@task`` or ``@task(name=..., scope=...)``.
+
+    Options are the fields of :class:`~tasks_app.registry.TaskDefinition` (``name``, ``scope``,
+    ``timeout``, ``description``, ``permission``, ``max_retries``, ``abortable``).
+    """
+
+    def decorate(f: Callable[..., Any]) -> TaskHandle:
+        return register(f, **{k: v for k, v in options.items() if v is not None})
+
+    return decorate(func) if func is not None else decorate

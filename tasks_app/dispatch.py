@@ -1,0 +1,95 @@
+"""How submitted tasks reach what runs them: the executor interface and its choice.
+
+Implementations live in :mod:`tasks_app.worker.executors`; ``GTF["EXECUTOR"]`` names one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.core.checks import CheckMessage
+
+from tasks_app.conf import conf, import_setting
+
+
+@dataclass(frozen=True, kw_only=True)
+class Periodic:
+    """A maintenance job the executor's own scheduler runs (reaper, pruning, cleanup)."""
+
+    name: str
+    """Unique name of the schedule (``gtf.<job>``)."""
+    func: str
+    """Dotted path of a function taking no arguments."""
+    minutes: int
+    """Interval between runs."""
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Timetable:
+    """When the executor's scheduler should call ``func`` for one user schedule."""
+
+    name: str
+    """Unique name of the executor's schedule (``gtf.schedule.<id>``)."""
+    func: str
+    """Dotted path of the function to call with ``kwargs``."""
+    kwargs: dict[str, Any]
+    next_run: datetime
+    """The next firing (UTC)."""
+    kind: str
+    """``once``, ``interval`` or ``cron``."""
+    seconds: int | None = None
+    """Interval in seconds (kind ``interval``)."""
+    cron: str = ""
+    """Cron expression (kind ``cron``)."""
+
+
+class Executor:
+    """Hands a submitted task to whatever runs it; the runner does the rest.
+
+    ``enqueue`` is called inside the submit transaction, after the task row is written.
+    """
+
+    #: Whether the executor has a scheduler that can run :class:`Periodic` jobs.
+    supports_periodic: bool = False
+    #: Whether the executor's scheduler can fire user schedules (:class:`Timetable`).
+    supports_schedules: bool = False
+    #: Whether :meth:`queued_task_uuids` can list what the queue holds (for the reaper).
+    supports_queue_inspection: bool = False
+
+    def enqueue(self, task) -> None:
+        raise NotImplementedError("An executor must implement enqueue(task).")
+
+    def check(self) -> list[CheckMessage]:
+        """System check messages about this executor's configuration (``manage.py check``)."""
+        return []
+
+    def install_periodic(self, jobs: list[Periodic]) -> None:
+        raise NotImplementedError(f"{type(self).__name__} has no scheduler for periodic jobs.")
+
+    def install_schedule(self, timetable: Timetable) -> None:
+        """Create or replace the schedule named ``timetable.name``."""
+        raise NotImplementedError(f"{type(self).__name__} has no scheduler for user schedules.")
+
+    def remove_schedule(self, name: str) -> None:
+        raise NotImplementedError(f"{type(self).__name__} has no scheduler for user schedules.")
+
+    def schedule_names(self, prefix: str) -> set[str]:
+        """Names of the scheduler's schedules that start with ``prefix``."""
+        raise NotImplementedError(f"{type(self).__name__} has no scheduler for user schedules.")
+
+    def queued_task_uuids(self) -> set[str]:
+        raise NotImplementedError(f"{type(self).__name__} cannot list what its queue holds.")
+
+
+_cache: dict[str, Executor] = {}
+
+
+def get_executor() -> Executor:
+    """The executor named by ``GTF['EXECUTOR']`` (one instance per path)."""
+    path = conf.EXECUTOR
+    if path not in _cache:
+        _cache[path] = import_setting("EXECUTOR")()
+    return _cache[path]

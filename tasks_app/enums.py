@@ -1,0 +1,46 @@
+"""The fixed vocabularies of GTF: task statuses and scopes, schedule kinds and outcomes."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TaskStatus(models.TextChoices):
+    PENDING = "PENDING", _("Pending")
+    IN_PROGRESS = "IN_PROGRESS", _("In progress")
+    ABORTING = "ABORTING", _("Aborting")
+    SUCCESS = "SUCCESS", _("Success")
+    FAILURE = "FAILURE", _("Failure")
+    ABORTED = "ABORTED", _("Aborted")
+    TIMED_OUT = "TIMED_OUT", _("Timed out")
+
+
+ACTIVE_STATUSES = frozenset({TaskStatus.PENDING, TaskStatus.IN_PROGRESS, TaskStatus.ABORTING})
+TERMINAL_STATUSES = frozenset(
+    {TaskStatus.SUCCESS, TaskStatus.FAILURE, TaskStatus.ABORTED, TaskStatus.TIMED_OUT}
+)
+
+
+class TaskScope(models.TextChoices):
+    PRIVATE = "private", _("Private")
+    SHARED = "shared", _("Shared")
+    SYSTEM = "system", _("System")
+
+
+# A schedule submits without a user, so a private task could never be submitted by one.
+SCHEDULE_SCOPES = (TaskScope.SHARED, TaskScope.SYSTEM)
+
+
+class ScheduleKind(models.TextChoices):
+    ONCE = "once", _("Once")
+    INTERVAL = "interval", _("Interval")
+    CRON = "cron", _("Cron")
+
+
+class ScheduleOutcome(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted a new task")
+    JOINED = "joined", _("Joined the running task")
+    SKIPPED_DISABLED = "skipped_disabled", _("Skipped: disabled")
+    SKIPPED_ORPHAN = "skipped_orphan", _("Skipped: type not registered")
+    FAILED = "failed", _("Failed to submit")

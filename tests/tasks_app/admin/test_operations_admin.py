@@ -1,0 +1,117 @@
+"""Admin for task types and schedules: changes go through the services."""
+
+import pytest
+
+from tasks_app.models import Schedule, TaskType
+from tasks_app.ops.task_types import task_types_sync
+
+pytestmark = pytest.mark.django_db
+TYPES = "/admin/tasks_app/tasktype/"
+SCHEDULES = "/admin/tasks_app/schedule/"
+
+
+@pytest.fixture(autouse=True)
+def synced():
+    task_types_sync()
+
+
+def test_type_list_flags_orphans(admin_client_su):
+    TaskType.objects.create(name="gone.table")
+    page = admin_client_su.get(TYPES).content.decode()
+    assert "gone.table" in page and "t.add" in page
+    orphan = admin_client_su.get(f"{TYPES}{TaskType.objects.get(name='gone.table').pk}/change/")
+    assert 'alt="False"' in orphan.content.decode()  # "registered" is shown False
+
+
+def test_disable_and_enable_with_actions(admin_client_su, superuser):
+    row = TaskType.objects.get(name="t.add")
+    admin_client_su.post(TYPES, {"action": "disable_types", "_selected_action": [row.pk]})
+    row.refresh_from_db()
+    assert row.enabled is False and row.updated_by == superuser
+    admin_client_su.post(TYPES, {"action": "enable_types", "_selected_action": [row.pk]})
+    row.refresh_from_db()
+    assert row.enabled is True
+
+
+def test_disable_in_the_change_form(admin_client_su, superuser):
+    row = TaskType.objects.get(name="t.add")
+    response = admin_client_su.post(f"{TYPES}{row.pk}/change/", {"name": "other"})
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert row.enabled is False and row.name == "t.add"  # name is read-only
+    assert row.updated_by == superuser
+
+
+def test_types_cannot_be_added(admin_client_su):
+    assert admin_client_su.get(f"{TYPES}add/").status_code == 403
+
+
+def test_non_staff_cannot_reach_the_admin(client, user):
+    client.force_login(user)
+    assert client.get(TYPES).status_code == 302  # to the login page
+
+
+def form(**values):
+    data = {
+        "name": "nightly",
+        "task_type": "t.shared_noop",
+        "kind": "cron",
+        "cron": "0 3 * * *",
+        "parameters": "{}",
+        "task_key": "",
+        "scope": "shared",
+        "enabled": "on",
+        "interval_seconds": "",
+        "run_at_0": "",
+        "run_at_1": "",
+    }
+    data.update(values)
+    return data
+
+
+def test_schedule_add_change_delete(admin_client_su, superuser):
+    response = admin_client_su.post(f"{SCHEDULES}add/", form())
+    assert response.status_code == 302, response.content.decode()[:2000]
+    schedule = Schedule.objects.get()
+    assert schedule.created_by == superuser and schedule.next_run_at is not None
+    response = admin_client_su.post(
+        f"{SCHEDULES}{schedule.pk}/change/",
+        form(kind="interval", cron="", interval_seconds="120", **{"enabled": ""}),
+    )
+    assert response.status_code == 302
+    schedule.refresh_from_db()
+    assert (schedule.kind, schedule.interval_seconds, schedule.enabled) == ("interval", 120, False)
+    response = admin_client_su.post(f"{SCHEDULES}{schedule.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and not Schedule.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "text"),
+    [
+        ({"cron": "99 * * * *"}, "cron", "is not a valid expression"),
+        (
+            {"kind": "interval", "cron": "", "interval_seconds": "5"},
+            "interval_seconds",
+            "between 30",
+        ),
+        ({"task_type": "nope"}, "task_type", "Unknown task type"),
+        ({"parameters": '{"x": 1}'}, "parameters", "unknown parameter"),
+        ({"scope": "private"}, "scope", "scope must be shared or system"),
+    ],
+)
+def test_schedule_form_shows_service_errors(admin_client_su, values, field, text):
+    response = admin_client_su.post(f"{SCHEDULES}add/", form(**values))
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert text in " ".join(errors[field])
+    assert not Schedule.objects.exists()
+
+
+def test_only_orphan_rows_can_be_deleted(admin_client_su):
+    registered = TaskType.objects.get(name="t.add")
+    orphan = TaskType.objects.create(name="gone.table")
+    assert admin_client_su.get(f"{TYPES}{registered.pk}/delete/").status_code == 403
+    response = admin_client_su.post(f"{TYPES}{orphan.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not TaskType.objects.filter(name="gone.table").exists()
+    assert TaskType.objects.filter(name="t.add").exists()

@@ -1,0 +1,174 @@
+"""The admin shows tasks readably and changes them only through the services."""
+
+import pytest
+from django.urls import reverse
+
+from tasks_app import lifecycle
+from tasks_app.models import Task, TaskStatus, TaskSubscriber
+from tasks_app.services import task_submit
+from tests.factories import StaffFactory
+
+pytestmark = pytest.mark.django_db
+S = TaskStatus
+CHANGELIST = reverse("admin:tasks_app_task_changelist")
+
+
+@pytest.fixture
+def admin_client(client, settings):
+    settings.GTF = {**settings.GTF, "EXECUTOR": "tests.executors.NullExecutor"}
+    client.force_login(StaffFactory(username="root", is_superuser=True))
+    return client
+
+
+def make(user, task_type="t.add", **options):
+    options.setdefault("parameters", {"a": 1} if task_type == "t.add" else {})
+    return task_submit(task_type=task_type, user=user, **options).task
+
+
+def change_url(task):
+    return reverse("admin:tasks_app_task_change", args=[task.pk])
+
+
+def test_changelist_shows_badges_and_progress(admin_client, user):
+    task = make(user, task_key="visible-key")
+    Task.objects.filter(pk=task.pk).update(progress_percent=40.0)
+    page = admin_client.get(CHANGELIST).content.decode()
+    assert "visible-key" in page
+    assert 'class="gtf-badge gtf-pending"' in page
+    assert '<progress class="gtf-progress" max="100" value="40"></progress> 40%' in page
+
+
+@pytest.mark.parametrize(
+    "query, shown, hidden",
+    [
+        ({"status__exact": "ABORTED"}, "k-done", "k-open"),
+        ({"scope__exact": "shared"}, "k-shared", "k-open"),
+        ({"task_type": "t.shared_noop"}, "k-shared", "k-open"),
+        ({"q": "k-open"}, "k-open", "k-done"),
+    ],
+)
+def test_changelist_filters_and_search(admin_client, user, query, shown, hidden):
+    make(user, task_key="k-open")
+    done = make(user, task_key="k-done")
+    lifecycle.transition(done.pk, current=S.PENDING, target=S.ABORTED)
+    make(user, "t.shared_noop", task_key="k-shared")
+    page = admin_client.get(CHANGELIST, query).content.decode()
+    assert shown in page and hidden not in page
+
+
+def test_search_by_uuid(admin_client, user):
+    task = make(user, task_key="by-uuid")
+    make(user, task_key="other")
+    page = admin_client.get(CHANGELIST, {"q": str(task.uuid)}).content.decode()
+    assert "by-uuid" in page and ">other<" not in page
+
+
+def test_date_filter(admin_client, user):
+    make(user, task_key="today-task")
+    page = admin_client.get(CHANGELIST).content.decode()
+    assert "created_at__gte" in page  # the date filter is offered
+
+
+@pytest.fixture
+def failed(admin_client, user, settings, django_capture_on_commit_callbacks):
+    settings.GTF = {
+        **settings.GTF,
+        "EXECUTOR": "tasks_app.worker.executors.immediate.ImmediateExecutor",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        task = task_submit(task_type="t.fails", user=user, parameters={"source": "dw"}).task
+    task.refresh_from_db()
+    assert task.status == S.FAILURE
+    return task
+
+
+def test_detail_page_is_readable(admin_client, failed, other):
+    page = admin_client.get(change_url(failed)).content.decode()
+    assert '<pre class="gtf-json">{\n  &quot;source&quot;: &quot;dw&quot;\n}</pre>' in page
+    assert "cannot reach dw" in page and "builtins.ConnectionError" in page
+    assert '<pre class="gtf-traceback">' in page and "_helper_that_raises" in page
+
+
+def test_traceback_hidden_when_setting_off(admin_client, failed, settings):
+    settings.GTF = {**settings.GTF, "EXPOSE_TRACEBACKS": False}
+    page = admin_client.get(change_url(failed)).content.decode()
+    assert "cannot reach dw" in page and "_helper_that_raises" not in page
+
+
+def test_subscribers_inline(admin_client, user, other):
+    task = make(user, "t.shared_noop", task_key="s")
+    make(other, "t.shared_noop", task_key="s")
+    page = admin_client.get(change_url(task)).content.decode()
+    assert "task subscribers" in page.lower() and "alice" in page and "bob" in page
+
+
+def test_admin_cannot_edit_or_add(admin_client, user):
+    task = make(user)
+    response = admin_client.post(change_url(task), {"status": "SUCCESS", "task_key": "x"})
+    assert response.status_code == 403
+    assert Task.objects.get(pk=task.pk).status == S.PENDING
+    assert admin_client.get(reverse("admin:tasks_app_task_add")).status_code == 403
+
+
+def test_abort_selected_goes_through_the_service(admin_client, user, other):
+    pending = make(user, task_key="p")
+    shared = make(user, "t.shared_noop", task_key="s")
+    make(other, "t.shared_noop", task_key="s")  # a second subscriber: force still aborts
+    finished = make(user, task_key="f")
+    lifecycle.transition(finished.pk, current=S.PENDING, target=S.IN_PROGRESS)
+    lifecycle.transition(finished.pk, current=S.IN_PROGRESS, target=S.SUCCESS)
+    response = admin_client.post(
+        CHANGELIST,
+        {"action": "abort_selected", "_selected_action": [pending.pk, shared.pk, finished.pk]},
+        follow=True,
+    )
+    text = response.content.decode()
+    assert (
+        "Aborted 2 tasks." in text and "Task f not aborted: The task has already finished." in text
+    )
+    statuses = dict(Task.objects.values_list("task_key", "status"))
+    assert statuses == {"p": S.ABORTED, "s": S.ABORTED, "f": S.SUCCESS}
+    # the terminal transition freed the dedup slot, as the lifecycle does
+    assert Task.objects.get(pk=pending.pk).dedup_key is None
+
+
+def test_delete_finished_keeps_active_tasks(admin_client, user):
+    active = make(user, task_key="active")
+    done = make(user, task_key="done")
+    lifecycle.transition(done.pk, current=S.PENDING, target=S.ABORTED)
+    response = admin_client.post(
+        CHANGELIST,
+        {"action": "delete_finished", "_selected_action": [active.pk, done.pk]},
+        follow=True,
+    )
+    assert "Deleted 1 finished tasks; kept 1 active ones" in response.content.decode()
+    assert list(Task.objects.values_list("task_key", flat=True)) == ["active"]
+
+
+def test_bulk_delete_of_active_tasks_is_not_offered(admin_client, user):
+    task = make(user)
+    page = admin_client.get(CHANGELIST).content.decode()
+    assert "delete_selected" not in page and "delete_finished" in page
+    assert (
+        admin_client.get(reverse("admin:tasks_app_task_delete", args=[task.pk])).status_code == 403
+    )
+
+
+def test_staff_without_permissions_cannot_act(client, user, settings):
+    settings.GTF = {**settings.GTF, "EXECUTOR": "tests.executors.NullExecutor"}
+    task = make(user)
+    client.force_login(StaffFactory(username="intern"))
+    response = client.post(CHANGELIST, {"action": "abort_selected", "_selected_action": [task.pk]})
+    assert response.status_code == 403
+    assert Task.objects.get(pk=task.pk).status == S.PENDING
+
+
+def test_subscriber_admin_is_read_only(admin_client, user, other):
+    task = make(user, "t.shared_noop", task_key="s")
+    make(other, "t.shared_noop", task_key="s")
+    page = admin_client.get(reverse("admin:tasks_app_tasksubscriber_changelist"))
+    assert page.status_code == 200 and "bob" in page.content.decode()
+    sub = TaskSubscriber.objects.get(task=task, user=other)
+    delete = reverse("admin:tasks_app_tasksubscriber_delete", args=[sub.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    assert TaskSubscriber.objects.filter(pk=sub.pk).exists()
