@@ -45,19 +45,24 @@ def _create_database(cfg: dict) -> None:
 
 
 def reset_queue() -> None:
-    """Empty GTF's and Django-Q2's tables so each run starts from the same state."""
+    """Empty GTF's and Django-Q2's tables, and the Redis queue, so each run starts the same."""
     from django.db import connection
+    from django_q.brokers import get_broker
 
     with connection.cursor() as cur:
         cur.execute(
-            "TRUNCATE tasks_app_tasksubscriber, tasks_app_task, django_q_ormq, django_q_task"
-            " RESTART IDENTITY CASCADE"
+            "TRUNCATE tasks_app_tasksubscriber, tasks_app_taskattempt, tasks_app_task,"
+            " tasks_app_clusternode, django_q_ormq, django_q_task RESTART IDENTITY CASCADE"
         )
+    get_broker().purge_queue()
 
 
 @contextmanager
-def qcluster(*, workers: int = 2, env: dict | None = None, log: Path | None = None):
-    """A real ``manage.py qcluster`` on the bench settings until the block ends."""
+def qcluster(
+    *, workers: int = 2, env: dict | None = None, log: Path | None = None, plain: bool = False
+):
+    """A real ``manage.py qcluster`` on the bench settings until the block ends (``plain``:
+    Django-Q2's own broker, for the raw baseline)."""
     from django.db import connection
 
     connection.close()
@@ -69,6 +74,7 @@ def qcluster(*, workers: int = 2, env: dict | None = None, log: Path | None = No
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "bench.settings",
             "GTF_Q_WORKERS": str(workers),
+            "GTF_BENCH_PLAIN_DJANGO_Q": "1" if plain else "0",
             **(env or {}),
         },
         stdout=out,
@@ -106,6 +112,11 @@ def percentile(values: list[float], q: float) -> float:
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+def spread(values: list[float]) -> str:
+    """The range of a figure over the rounds: ``min-max``."""
+    return f"{min(values):.0f}-{max(values):.0f}"
 
 
 def verdict(ratio: float, target: float) -> str:

@@ -18,5 +18,9 @@ GTF = {
 # Raw Django-Q2 baseline keeps its result rows (its default); GTF enqueues with save=False.
 Q_CLUSTER = {**Q_CLUSTER, "workers": 2, "save_limit": 0, "poll": 0.2}
 Q_CLUSTER["log_level"] = "WARNING"
+if os.environ.get("GTF_BENCH_PLAIN_DJANGO_Q") == "1":
+    # The raw baseline: Django-Q2 as a project without GTF configures it.
+    Q_CLUSTER.pop("broker_class", None)
+ROOT_URLCONF = "bench.urls"
 DEBUG = False
 ALLOWED_HOSTS = ["*"]

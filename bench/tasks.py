@@ -33,3 +33,8 @@ def abortable(ctx: TaskContext, marker: str) -> None:
         fh.write("1")
     while not ctx.wait_for_abort(1.0):
         pass
+
+
+@task(name="bench.shared", scope="shared")
+def shared_noop() -> None:
+    return None

@@ -122,6 +122,9 @@ Q_CLUSTER = {
     "catch_up": False,
     "poll": 0.2,
     "label": "Django Q2",
+    # GTF's broker: the task table is the queue (ORM) or GTF marks what it takes (Redis), and
+    # each cluster runs GTF's keeper.
+    "broker_class": "tasks_app.worker.executors.broker.GTFBroker",
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL

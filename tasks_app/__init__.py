@@ -11,17 +11,29 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from tasks_app.decorators import TaskHandle, register, task
-    from tasks_app.worker.context import TaskAborted, TaskContext, get_context
+    from tasks_app.registry import Backoff
+    from tasks_app.worker.context import Retry, TaskAborted, TaskContext, get_context
 
 _PUBLIC = {
     "task": "tasks_app.decorators",
+    "Backoff": "tasks_app.registry",
     "register": "tasks_app.decorators",
     "TaskHandle": "tasks_app.decorators",
     "TaskContext": "tasks_app.worker.context",
     "TaskAborted": "tasks_app.worker.context",
+    "Retry": "tasks_app.worker.context",
     "get_context": "tasks_app.worker.context",
 }
-__all__ = ["TaskAborted", "TaskContext", "TaskHandle", "get_context", "register", "task"]
+__all__ = [
+    "Backoff",
+    "Retry",
+    "TaskAborted",
+    "TaskContext",
+    "TaskHandle",
+    "get_context",
+    "register",
+    "task",
+]
 
 
 def __getattr__(name: str) -> Any:

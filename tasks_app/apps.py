@@ -30,7 +30,6 @@ class TasksAppConfig(AppConfig):
         from tasks_app.registry import autodiscover
         from tasks_app.signals import worker_started
         from tasks_app.worker.push import mark_worker_process
-        from tasks_app.worker.reaper import start_reaper_after_spawn
         from tasks_app.worker.shell import register_shell_commands
 
         for check in gtf_checks.ALL:
@@ -48,6 +47,5 @@ class TasksAppConfig(AppConfig):
         post_delete.connect(
             availability.invalidate_on_change, sender=TaskType, dispatch_uid="gtf_d"
         )
-        worker_started.connect(start_reaper_after_spawn, dispatch_uid="gtf_reap_on_spawn")
         worker_started.connect(task_types.sync_at_worker_start, dispatch_uid="gtf_types_on_spawn")
         worker_started.connect(mark_worker_process, dispatch_uid="gtf_push_in_worker")

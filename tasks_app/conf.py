@@ -74,6 +74,12 @@ class Settings:
     STALE_AFTER: float = _setting(
         60.0, "A running task without a heartbeat for this long is lost.", minimum=0.01
     )
+    DB_RETRY_FOR: float = _setting(
+        300.0,
+        "Seconds a worker retries a write when its database connection drops (the final write of "
+        "a task; progress writes are dropped instead).",
+        minimum=0,
+    )
     REQUEUE_PENDING_AFTER: float = _setting(
         300.0, "A pending task no queue holds for this long is enqueued again.", minimum=0.01
     )

@@ -13,6 +13,8 @@ from tasks_app.services import SubmitOptions, SubmitResult, task_submit
 
 # What @task accepts: every field of a definition but the function and what it derives.
 DEFINITION_OPTIONS = {f.name for f in dataclasses.fields(TaskDefinition)} - {"func", "signature"}
+# Older names of options, still accepted.
+ALIASES = {"max_retries": "retries"}
 
 
 class TaskHandle:
@@ -43,6 +45,9 @@ class TaskHandle:
 def register(func: Callable[..., Any], **options: Any) -> TaskHandle:
     """Register ``func`` as a task type (imperative form of :func:`task`); ``options`` are the
     fields of :class:`~tasks_app.registry.TaskDefinition`."""
+    for old, new in ALIASES.items():
+        if old in options:
+            options[new] = options.pop(old)
     unknown = sorted(set(options) - DEFINITION_OPTIONS)
     if unknown:
         known = ", ".join(sorted(DEFINITION_OPTIONS))
@@ -68,7 +73,8 @@ def task(
     """Register a function as a task type: ``@task`` or ``@task(name=..., scope=...)``.
 
     Options are the fields of :class:`~tasks_app.registry.TaskDefinition` (``name``, ``scope``,
-    ``timeout``, ``description``, ``permission``, ``max_retries``, ``abortable``).
+    ``timeout``, ``description``, ``permission``, ``abortable``, ``retries``, ``retry_on``,
+    ``backoff``).
     """
 
     def decorate(f: Callable[..., Any]) -> TaskHandle:

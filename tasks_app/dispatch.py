@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.checks import CheckMessage
 
 from tasks_app.conf import conf, import_setting
+
+if TYPE_CHECKING:
+    from tasks_app.models import Task
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,9 +50,10 @@ class Timetable:
 
 
 class Executor:
-    """Hands a submitted task to whatever runs it; the runner does the rest.
+    """Hands submitted tasks to whatever runs them; the runner does the rest.
 
-    ``enqueue`` is called inside the submit transaction, after the task row is written.
+    ``enqueue_many`` is called once the task rows are written, inside the submit transaction
+    when there is one; an executor that sends messages does so after commit.
     """
 
     #: Whether the executor has a scheduler that can run :class:`Periodic` jobs.
@@ -58,9 +62,20 @@ class Executor:
     supports_schedules: bool = False
     #: Whether :meth:`queued_task_uuids` can list what the queue holds (for the reaper).
     supports_queue_inspection: bool = False
+    #: Whether tasks reach workers as messages pushed to a broker (which can lose them), so the
+    #: reaper must push again what the queue lost; False when the task rows are the queue.
+    pushes_messages: bool = False
 
-    def enqueue(self, task) -> None:
-        raise NotImplementedError("An executor must implement enqueue(task).")
+    def enqueue(self, task: Task) -> None:
+        """Hand one submitted task over."""
+        self.enqueue_many([task])
+
+    def enqueue_many(self, tasks: list[Task]) -> None:
+        raise NotImplementedError("An executor must implement enqueue_many(tasks).")
+
+    def push(self, tasks: list[Task]) -> None:
+        """Send these tasks' messages now (the reaper, for messages the broker lost)."""
+        raise NotImplementedError(f"{type(self).__name__} does not push messages.")
 
     def check(self) -> list[CheckMessage]:
         """System check messages about this executor's configuration (``manage.py check``)."""

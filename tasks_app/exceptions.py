@@ -110,6 +110,13 @@ class TaskAlreadyFinished(GTFError):
     default_message = "The task has already finished."
 
 
+class TaskNotFinished(GTFError):
+    """The task is still active; only a finished task can be rerun (HTTP 409)."""
+
+    kind = CONFLICT
+    default_message = "The task is still active; abort it or wait for it to finish."
+
+
 class InvalidTransition(GTFError):
     """The lifecycle table does not allow this status change."""
 

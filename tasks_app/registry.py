@@ -6,6 +6,7 @@ The ``@task`` decorator that fills it lives in :mod:`tasks_app.decorators`.
 from __future__ import annotations
 
 import inspect
+import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,6 +15,25 @@ from typing import Any
 from tasks_app import params
 from tasks_app.enums import TaskScope
 from tasks_app.exceptions import DuplicateTaskType, InvalidTaskDefinition, UnknownTaskType
+
+
+@dataclass(frozen=True, kw_only=True)
+class Backoff:
+    """How long to wait before retry ``n`` (1, 2, …): ``base * factor ** (n - 1)`` seconds, at
+    most ``cap``; with ``jitter``, a random time between half of that and all of it."""
+
+    base: float = 1.0
+    factor: float = 2.0
+    cap: float = 300.0
+    jitter: bool = True
+
+    def __post_init__(self) -> None:
+        if not (self.base >= 0 and self.factor >= 1 and self.cap >= 0):
+            raise InvalidTaskDefinition("Backoff needs base >= 0, factor >= 1 and cap >= 0.")
+
+    def delay(self, retry: int) -> float:
+        seconds = min(self.cap, self.base * self.factor ** max(retry - 1, 0))
+        return random.uniform(seconds / 2, seconds) if self.jitter else seconds
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,8 +52,13 @@ class TaskDefinition:
     """Shown by the task-types API and admin (default: the function's docstring)."""
     permission: str | None = None
     """Django permission (``app_label.codename``) required to submit, besides the scope rules."""
-    max_retries: int = 0
-    """How often the reaper may requeue a task whose worker was lost."""
+    retries: int = 0
+    """Further attempts after the first: for an exception in ``retry_on``, a ``ctx.retry()``,
+    or a lost worker. Aborts, timeouts and disabled types are never retried."""
+    retry_on: tuple[type[BaseException], ...] = (Exception,)
+    """Exceptions that earn another attempt (while ``retries`` last)."""
+    backoff: Backoff = field(default_factory=lambda: Backoff())
+    """Wait before each retry: exponential with jitter by default."""
     abortable: bool = False
     """A running task of this type can be aborted (it checks for aborts or has abort handlers).
     Registering an abort handler at run time makes that one task abortable too."""
@@ -41,6 +66,17 @@ class TaskDefinition:
     """Parameters read from the function's signature."""
 
     def __post_init__(self) -> None:
+        if isinstance(self.backoff, int | float) and not isinstance(self.backoff, bool):
+            fixed = Backoff(base=float(self.backoff), factor=1.0, jitter=False)
+            object.__setattr__(self, "backoff", fixed)
+        if not isinstance(self.backoff, Backoff):
+            raise InvalidTaskDefinition("backoff must be seconds or a Backoff.")
+        if isinstance(self.retries, bool) or not isinstance(self.retries, int) or self.retries < 0:
+            raise InvalidTaskDefinition("retries must be a whole number, 0 or more.")
+        if isinstance(self.retry_on, type):
+            object.__setattr__(self, "retry_on", (self.retry_on,))
+        if not all(isinstance(c, type) and issubclass(c, BaseException) for c in self.retry_on):
+            raise InvalidTaskDefinition("retry_on must be exception classes.")
         if not self.name or len(self.name) > 200:
             raise InvalidTaskDefinition("A task name must have 1 to 200 characters.")
         if self.scope not in TaskScope.values:
@@ -53,6 +89,14 @@ class TaskDefinition:
     @property
     def is_async(self) -> bool:
         return inspect.iscoroutinefunction(self.func)
+
+    @property
+    def max_retries(self) -> int:
+        """The former name of :attr:`retries`."""
+        return self.retries
+
+    def retries_on(self, error: BaseException) -> bool:
+        return isinstance(error, self.retry_on)
 
     @property
     def origin(self) -> str:

@@ -1,4 +1,5 @@
-"""Writes and business rules for tasks: submit, join, abort, unsubscribe."""
+"""Writes and business rules for tasks: submit (one or many), join, abort, unsubscribe,
+rerun."""
 
 from __future__ import annotations
 
@@ -6,21 +7,26 @@ import hashlib
 import json
 import logging
 import uuid as uuid_lib
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, TypedDict, Unpack
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
+from django.utils import timezone
 
-from tasks_app import availability, lifecycle, notify, params, signals
+from tasks_app import availability, inserts, lifecycle, params, rules, signals
 from tasks_app.conf import conf
 from tasks_app.dispatch import get_executor
 from tasks_app.exceptions import (
     AbortForbidden,
+    GTFError,
     InvalidInput,
     LastSubscriber,
+    ParameterError,
     SubmitForbidden,
     TaskAlreadyFinished,
-    TaskNotAbortable,
+    TaskNotFinished,
     TaskNotFound,
 )
 from tasks_app.models import TERMINAL_STATUSES, Task, TaskScope, TaskStatus, TaskSubscriber
@@ -32,6 +38,11 @@ S = TaskStatus
 
 MAX_KEY_LENGTH = 256
 MAX_TIMEOUT = 7 * 24 * 3600
+MAX_DEFER = timedelta(days=366)
+# An insert conflicts, then its key's holder ends before the read: a few turns settle it.
+MAX_INSERT_TRIES = 10
+# Rows per INSERT of a bulk submit (databases limit the parameters of one statement).
+BULK_CHUNK = 500
 
 
 class SubmitOptions(TypedDict, total=False):
@@ -46,6 +57,8 @@ class SubmitOptions(TypedDict, total=False):
     """A label shown with the task."""
     timeout: int | None
     """Seconds; None: the type's timeout, else ``DEFAULT_TIMEOUT``."""
+    run_after: datetime | None
+    """Not started before this time (timezone-aware); None: at once."""
 
 
 SUBMIT_OPTIONS = frozenset(SubmitOptions.__annotations__)
@@ -114,18 +127,37 @@ def _check_timeout(timeout: Any) -> int | None:
     return timeout
 
 
-def task_submit(
-    *,
-    task_type: str,
-    user: Any,
-    parameters: dict[str, Any] | None = None,
-    **options: Unpack[SubmitOptions],
-) -> SubmitResult:
-    """Create a task, or join the active one with the same dedup key.
+def _check_run_after(run_after: Any) -> datetime | None:
+    if run_after is None:
+        return None
+    if not isinstance(run_after, datetime):
+        raise InvalidInput("run_after", "run_after must be a date and time.")
+    if timezone.is_naive(run_after):
+        raise InvalidInput("run_after", "run_after must include a time zone.")
+    if run_after - timezone.now() > MAX_DEFER:
+        raise InvalidInput("run_after", f"run_after is more than {MAX_DEFER.days} days ahead.")
+    return run_after
 
-    Everything is checked before anything is written. Safe under any concurrency: exactly
-    one task results, and every caller gets it.
-    """
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A submit checked and ready to write."""
+
+    definition: TaskDefinition
+    user: Any
+    fields: dict[str, Any]
+
+    @property
+    def subscriber_id(self) -> Any:
+        shared = self.fields["scope"] == TaskScope.SHARED
+        return self.user.pk if shared and self.user is not None else None
+
+    def new_task(self) -> Task:
+        return Task(**self.fields)
+
+
+def _prepare(*, task_type: str, user: Any, parameters: Any, options: SubmitOptions) -> _Prepared:
+    """Every check of a submit, before anything is written."""
     unknown = sorted(set(options) - SUBMIT_OPTIONS)
     if unknown:
         raise TypeError(f"task_submit() got unknown option(s): {', '.join(unknown)}")
@@ -135,6 +167,7 @@ def task_submit(
     task_key = clean_label("task_key", options.get("task_key"))
     task_name = clean_label("task_name", options.get("task_name"))
     timeout = _check_timeout(options.get("timeout"))
+    run_after = _check_run_after(options.get("run_after"))
     clean_params = params.validate(definition.signature, parameters)
     size = len(json.dumps(clean_params).encode())
     if size > conf.MAX_PARAMETERS_BYTES:
@@ -148,6 +181,7 @@ def task_submit(
         if task_key
         else None
     )
+    now = timezone.now()
     fields = {
         "task_type": definition.name,
         "task_key": task_key or uuid_lib.uuid4().hex,
@@ -158,44 +192,202 @@ def task_submit(
         "created_by_id": user_id,
         "timeout": timeout or definition.timeout or conf.DEFAULT_TIMEOUT,
         "is_abortable": definition.abortable,
+        "run_after": max(run_after, now) if run_after is not None else now,
     }
-    while True:
-        with transaction.atomic():
-            if dedup is not None:
-                existing = Task.objects.filter(dedup_key=dedup).first()
-                if existing is not None:
-                    return _join(existing, user)
-            if dedup is None:
-                task = Task.objects.create(**fields)  # nothing to race for: no savepoint
-            else:
-                try:
-                    with transaction.atomic():
-                        task = Task.objects.create(**fields)
-                except IntegrityError:
-                    continue  # another caller won the insert race: read its task and join
-            if scope == TaskScope.SHARED and user is not None:
-                subscriber_add(task=task, user=user)
-            get_executor().enqueue(task)
-            transaction.on_commit(lambda t=task: signals.task_submitted.send(sender=Task, task=t))
-            logger.info("Task %s submitted", task.uuid, extra={"action": "submit"})
-            return SubmitResult(task=task, created=True)
+    return _Prepared(definition=definition, user=user, fields=fields)
 
 
-def _join(task: Task, user: Any) -> SubmitResult:
-    if task.scope == TaskScope.SHARED and user is not None:
-        subscriber_add(task=task, user=user)
-    transaction.on_commit(lambda: signals.task_joined.send(sender=Task, task=task, user=user))
+def task_submit(
+    *,
+    task_type: str,
+    user: Any,
+    parameters: dict[str, Any] | None = None,
+    **options: Unpack[SubmitOptions],
+) -> SubmitResult:
+    """Create a task, or join the active one with the same dedup key.
+
+    Everything is checked before anything is written. Safe under any concurrency: exactly
+    one task results, and every caller gets it. Inside the caller's ``transaction.atomic()``
+    the task commits or rolls back with the caller's data.
+    """
+    prepared = _prepare(task_type=task_type, user=user, parameters=parameters, options=options)
+    for _ in range(MAX_INSERT_TRIES):
+        found = inserts.insert_or_find(prepared.new_task(), subscriber_id=prepared.subscriber_id)
+        if found is None:
+            continue  # the task holding the key ended between the conflict and the read
+        task, created = found
+        if not created:
+            return _joined(task, user)
+        _submitted([task])
+        return SubmitResult(task=task, created=True)
+    raise RuntimeError("The task insert kept conflicting with tasks that end at once.")
+
+
+@dataclass(frozen=True)
+class SubmitItem:
+    """One task of :func:`task_submit_many`."""
+
+    task_type: str
+    parameters: dict[str, Any] | None = None
+    options: SubmitOptions = field(default_factory=lambda: SubmitOptions())
+
+
+def task_submit_many(*, items: Sequence[SubmitItem], user: Any) -> list[SubmitResult]:
+    """Submit many tasks at once: a few statements for the whole batch, not a few per task.
+
+    Every item is checked before anything is written; an invalid item raises naming its
+    index (``items[3].parameters.a``) and nothing is written. Dedup holds as for one submit:
+    an item whose key an active task (or an earlier item) holds joins that task. Returns one
+    result per item, in order.
+    """
+    prepared = []
+    for index, item in enumerate(items):
+        try:
+            prepared.append(
+                _prepare(
+                    task_type=item.task_type,
+                    user=user,
+                    parameters=item.parameters,
+                    options=item.options,
+                )
+            )
+        except GTFError as exc:
+            raise _at_item(index, exc) from exc
+    if not inserts.supports_bulk():
+        return [_submit_prepared(p) for p in prepared]
+    results: list[SubmitResult | None] = [None] * len(prepared)
+    with transaction.atomic(using=router.db_for_write(Task)):
+        for start in range(0, len(prepared), BULK_CHUNK):
+            chunk = prepared[start : start + BULK_CHUNK]
+            new = [p.new_task() for p in chunk]
+            inserted = inserts.insert_many(new)
+            created = [inserted[str(t.uuid)] for t in new if str(t.uuid) in inserted]
+            holders = _holders([t.dedup_key for t in new if str(t.uuid) not in inserted])
+            subscriptions = []
+            for offset, (p, task) in enumerate(zip(chunk, new, strict=True)):
+                if str(task.uuid) in inserted:
+                    result = SubmitResult(task=inserted[str(task.uuid)], created=True)
+                elif task.dedup_key in holders:
+                    result = SubmitResult(task=holders[task.dedup_key], created=False)
+                else:
+                    result = _submit_prepared(p)  # its holder ended meanwhile
+                if p.subscriber_id is not None:
+                    subscriptions.append(
+                        TaskSubscriber(task_id=result.task.pk, user_id=p.subscriber_id)
+                    )
+                results[start + offset] = result
+            TaskSubscriber.objects.bulk_create(subscriptions, ignore_conflicts=True)
+            _submitted(created)
+    for result in results:
+        if result is not None and not result.created:
+            _joined_signal(result.task, user)
+    return [r for r in results if r is not None]
+
+
+def _submit_prepared(prepared: _Prepared) -> SubmitResult:
+    return task_submit(
+        task_type=prepared.definition.name,
+        user=prepared.user,
+        parameters=prepared.fields["parameters"],
+        **_options_of(prepared),
+    )
+
+
+def _options_of(prepared: _Prepared) -> SubmitOptions:
+    fields = prepared.fields
+    return SubmitOptions(
+        task_key=None if fields["dedup_key"] is None else fields["task_key"],
+        scope=fields["scope"],
+        task_name=fields["task_name"] or None,
+        timeout=fields["timeout"],
+        run_after=fields["run_after"],
+    )
+
+
+def _holders(keys: Sequence[str | None]) -> dict[str, Task]:
+    wanted = [k for k in keys if k is not None]
+    if not wanted:
+        return {}
+    return {t.dedup_key: t for t in Task.objects.filter(dedup_key__in=wanted) if t.dedup_key}
+
+
+def _at_item(index: int, exc: GTFError) -> GTFError:
+    """The same error, naming the item it is about."""
+    if isinstance(exc, ParameterError):
+        return ParameterError({f"items[{index}].{k}": v for k, v in exc.errors.items()})
+    field = getattr(exc, "field", None) or "task_type"
+    return InvalidInput(f"items[{index}].{field}", f"items[{index}]: {exc.message}")
+
+
+def _submitted(tasks: Sequence[Task]) -> None:
+    for task in tasks:
+        transaction.on_commit(
+            lambda t=task: signals.task_submitted.send(sender=Task, task=t),
+            using=router.db_for_write(Task),
+        )
+        logger.info("Task %s submitted", task.uuid, extra={"action": "submit"})
+    if tasks:
+        get_executor().enqueue_many(list(tasks))
+
+
+def _joined(task: Task, user: Any) -> SubmitResult:
+    _joined_signal(task, user)
     return SubmitResult(task=task, created=False)
+
+
+def _joined_signal(task: Task, user: Any) -> None:
+    transaction.on_commit(
+        lambda: signals.task_joined.send(sender=Task, task=task, user=user),
+        using=router.db_for_write(Task),
+    )
 
 
 def subscriber_add(*, task: Task, user: Any) -> bool:
     """Subscribe ``user``; an existing subscription is a no-op. Returns True if added."""
     try:
-        with transaction.atomic():
+        with transaction.atomic(using=router.db_for_write(TaskSubscriber)):
             TaskSubscriber.objects.create(task=task, user=user)
     except IntegrityError:
         return False
     return True
+
+
+def task_rerun(*, task_uuid: Any, user: Any) -> SubmitResult:
+    """Submit a finished task again: same type, key, scope, name and parameters, linked to it
+    (``rerun_of``). Staff may rerun any task; a user their own private tasks. If an active task
+    holds the key by now, the caller joins it instead."""
+    tasks = Task.objects.all() if user is None else Task.objects.visible_to(user)
+    old = tasks.filter(uuid=parse_uuid(task_uuid)).first()
+    if old is None:
+        raise TaskNotFound()
+    if user is not None and not (
+        rules.is_staff_user(user)
+        or (old.scope == TaskScope.PRIVATE and old.created_by_id == user.pk)
+    ):
+        raise SubmitForbidden("Only staff, or the creator of a private task, may rerun it.")
+    if old.is_active:
+        raise TaskNotFinished()
+    prepared = _prepare(
+        task_type=old.task_type,
+        user=user if user is not None else None,
+        parameters=old.parameters,
+        options=SubmitOptions(
+            task_key=old.task_key, scope=old.scope, task_name=old.task_name or None
+        ),
+    )
+    if user is None and old.scope == TaskScope.PRIVATE:
+        raise InvalidInput("scope", "A private task is rerun by its creator or by staff.")
+    prepared.fields["rerun_of_id"] = old.pk
+    for _ in range(MAX_INSERT_TRIES):
+        found = inserts.insert_or_find(prepared.new_task(), subscriber_id=prepared.subscriber_id)
+        if found is None:
+            continue
+        task, created = found
+        if not created:
+            return _joined(task, user)
+        _submitted([task])
+        return SubmitResult(task=task, created=True)
+    raise RuntimeError("The task insert kept conflicting with tasks that end at once.")
 
 
 def _locked_visible(user: Any, task_uuid: Any) -> Task:
@@ -230,35 +422,9 @@ def task_abort(*, task_uuid: Any, user: Any, force: bool = False) -> AbortResult
                     "User %s left task %s", user.pk, task.uuid, extra={"action": "unsubscribe"}
                 )
                 return AbortResult(action="unsubscribed", task=task)
-        task = _request_abort(task)
+        lifecycle.request_abort(task)
         transaction.on_commit(lambda: signals.task_aborted.send(sender=Task, task=task, user=user))
         return AbortResult(action="aborted", task=task)
-
-
-def _request_abort(task: Task) -> Task:
-    while True:
-        current = task.status
-        if current == S.ABORTING:
-            return task
-        if current in TERMINAL_STATUSES:
-            raise TaskAlreadyFinished()
-        if current == S.PENDING:
-            target = S.ABORTED
-        elif task.is_abortable:
-            target = S.ABORTING
-        else:
-            raise TaskNotAbortable()
-        if lifecycle.transition(task.pk, current=current, target=target):
-            task.refresh_from_db()
-            if target == S.ABORTING:
-                notify.notify_abort(task.pk)
-            if target == S.ABORTED:
-                transaction.on_commit(
-                    lambda: signals.task_finished.send(sender=Task, task=task, status=task.status)
-                )
-            logger.info("Task %s -> %s", task.uuid, target, extra={"action": "abort"})
-            return task
-        task.refresh_from_db()
 
 
 def task_unsubscribe(*, task_uuid: Any, user: Any) -> Task:

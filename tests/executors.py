@@ -4,5 +4,5 @@ from tasks_app.dispatch import Executor
 class NullExecutor(Executor):
     """Leaves submitted tasks PENDING (for tests of submit itself)."""
 
-    def enqueue(self, task) -> None:
+    def enqueue_many(self, tasks) -> None:
         return None

@@ -8,16 +8,18 @@ from tasks_app.enums import (
     TaskScope,
     TaskStatus,
 )
-from tasks_app.models.operations import Schedule, TaskType
-from tasks_app.models.tasks import Task, TaskQuerySet, TaskSubscriber
+from tasks_app.models.operations import ClusterNode, Schedule, TaskType
+from tasks_app.models.tasks import Task, TaskAttempt, TaskQuerySet, TaskSubscriber
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "ClusterNode",
     "TERMINAL_STATUSES",
     "Schedule",
     "ScheduleKind",
     "ScheduleOutcome",
     "Task",
+    "TaskAttempt",
     "TaskQuerySet",
     "TaskScope",
     "TaskStatus",

@@ -113,3 +113,25 @@ class Schedule(models.Model):
     @property
     def effective_task_key(self) -> str:
         return self.task_key or f"schedule:{self.name}"
+
+
+class ClusterNode(models.Model):
+    """A running cluster (one ``qcluster`` process tree) that takes tasks from the queue.
+
+    Its keeper writes ``heartbeat_at``; when that stops, the tasks the node had claimed but
+    not started go back to the queue.
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    host = models.CharField(_("host"), max_length=255)
+    pid = models.PositiveIntegerField(_("pid"))
+    started_at = models.DateTimeField(_("started at"))
+    heartbeat_at = models.DateTimeField(_("heartbeat at"))
+
+    class Meta:
+        verbose_name = _("cluster node")
+        verbose_name_plural = _("cluster nodes")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

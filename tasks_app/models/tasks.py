@@ -84,6 +84,24 @@ class Task(models.Model):
     attempt = models.PositiveIntegerField(_("attempt"), default=0)
     worker_id = models.CharField(_("worker id"), max_length=255, blank=True, default="")
     heartbeat_at = models.DateTimeField(_("heartbeat at"), null=True, blank=True)
+    run_after = models.DateTimeField(
+        _("run after"), default=timezone.now, help_text=_("The task is not started before this.")
+    )
+    # The database queue: the cluster node that took the pending task from the table, and when.
+    claimed_by = models.CharField(
+        _("claimed by"), max_length=100, blank=True, default="", editable=False
+    )
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True, editable=False)
+    # An external broker (Redis): when the task's message was last pushed by the keeper.
+    enqueued_at = models.DateTimeField(_("enqueued at"), null=True, blank=True, editable=False)
+    rerun_of = models.ForeignKey(
+        "self",
+        verbose_name=_("rerun of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reruns",
+    )
 
     objects = TaskQuerySet.as_manager()
 
@@ -100,6 +118,12 @@ class Task(models.Model):
             models.Index(fields=["-created_at"], name="gtf_task_created"),
             models.Index(fields=["updated_at"], name="gtf_task_updated"),
             models.Index(fields=["status", "heartbeat_at"], name="gtf_task_status_heartbeat"),
+            # The queue: due pending tasks nobody claimed, oldest first (claims, the keeper).
+            models.Index(
+                fields=["run_after", "id"],
+                condition=models.Q(status=TaskStatus.PENDING, claimed_by=""),
+                name="gtf_task_queue",
+            ),
             # A user's private tasks of a status, read from the index alone (API list).
             models.Index(
                 fields=["created_by", "scope", "status", "-created_at", "id"],
@@ -157,3 +181,30 @@ class TaskSubscriber(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} -> {self.task_id}"
+
+
+class TaskAttempt(models.Model):
+    """An attempt of a task that ended in a retry; the current attempt lives on the task row."""
+
+    task = models.ForeignKey(
+        Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="attempts"
+    )
+    number = models.PositiveIntegerField(_("number"))
+    status = models.CharField(_("outcome"), max_length=16, choices=TaskStatus.choices)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"))
+    worker_id = models.CharField(_("worker id"), max_length=255, blank=True, default="")
+    error_message = models.TextField(_("error message"), blank=True, default="")
+    error_type = models.CharField(_("error type"), max_length=255, blank=True, default="")
+    error_traceback = models.TextField(_("error traceback"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("task attempt")
+        verbose_name_plural = _("task attempts")
+        ordering = ["task", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "number"], name="gtf_attempt_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} #{self.number} ({self.status})"

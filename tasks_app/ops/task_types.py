@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from tasks_app import availability, lifecycle, rules, signals
+from tasks_app import availability, lifecycle, rules
 from tasks_app.exceptions import (
     InvalidInput,
     TaskTypeNotFound,
@@ -131,15 +131,7 @@ def _fail_pending_orphans(names: list[str]) -> list[str]:
     pending = Task.objects.filter(status=TaskStatus.PENDING, task_type__in=names)
     for task in pending.order_by("created_at")[:BATCH]:
         message = f"Task type {task.task_type!r} is not registered."
-        if lifecycle.transition(
-            task.pk,
-            current=TaskStatus.PENDING,
-            target=TaskStatus.FAILURE,
-            error_message=message,
-            error_type="UnknownTaskType",
-        ):
-            task.refresh_from_db()
-            signals.task_finished.send(sender=Task, task=task, status=task.status)
+        if lifecycle.refuse(task, message=message, error_type="UnknownTaskType"):
             failed.append(str(task.uuid))
     return failed
 

@@ -11,9 +11,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from tasks_app import extensions
+from tasks_app import extensions, lifecycle
 from tasks_app.conf import conf
 from tasks_app.jsonsafe import json_safe
+from tasks_app.worker import retrying
 
 logger = logging.getLogger("tasks_app.worker.context")
 
@@ -24,6 +25,20 @@ _current: contextvars.ContextVar[TaskContext | None] = contextvars.ContextVar(
 
 class TaskAborted(Exception):
     """Raised by :meth:`TaskContext.raise_if_aborting` to stop a task that is being aborted."""
+
+
+class Retry(Exception):
+    """End this attempt and try again: ``raise ctx.retry(after=30)``.
+
+    Counts against the type's ``retries``; once they are used up the task ends FAILURE with
+    this message.
+    """
+
+    def __init__(self, message: str = "", *, after: float | None = None):
+        if after is not None and not (isinstance(after, int | float) and after >= 0):
+            raise ValueError("after must be a number of seconds, 0 or more.")
+        self.after = after
+        super().__init__(message or "The task asked to be retried.")
 
 
 def get_context() -> TaskContext:
@@ -135,14 +150,23 @@ class TaskContext:
                 self._last_write = time.monotonic()
             return dirty
 
-    def flush(self) -> None:
-        """Write pending progress/payload now, touching only those columns."""
-        from tasks_app.models import ACTIVE_STATUSES, Task
+    def restore_dirty(self, dirty: dict[str, Any]) -> None:
+        """Put back progress a write could not store; newer values win."""
+        with self._lock:
+            self._dirty = {**dirty, **self._dirty}
 
+    def flush(self) -> None:
+        """Write pending progress/payload now, touching only those columns. While the database
+        is away the write is dropped and its values wait for the next one."""
         dirty = self.take_dirty()
-        if dirty:
-            rows = Task.objects.filter(pk=self.task_id, status__in=ACTIVE_STATUSES)
-            self._write(lambda: rows.update(**dirty))
+        if not dirty:
+            return
+        try:
+            self._write(lambda: lifecycle.record_progress(self.task_id, dirty))
+        except retrying.CONNECTION_ERRORS:
+            self._write(retrying.drop_connection)
+            self.restore_dirty(dirty)
+            logger.warning("Progress of task %s not written: database unavailable", self.uuid)
 
     @property
     def payload(self) -> dict[str, Any]:
@@ -152,12 +176,14 @@ class TaskContext:
     # -- abort and cleanup ------------------------------------------------------------
     def on_abort(self, handler: Callable[[], Any]) -> Callable[[], Any]:
         """Run ``handler`` (in a background thread) when the task is aborted; makes it abortable."""
-        from tasks_app.models import Task
-
         first = not self.is_abortable
         self._abort_handlers.append(handler)
         if first:
-            self._write(lambda: Task.objects.filter(pk=self.task_id).update(is_abortable=True))
+            self._write(
+                lambda: retrying.call(
+                    lambda: lifecycle.set_abortable(self.task_id), what="set abortable"
+                )
+            )
         return handler
 
     def on_cleanup(self, handler: Callable[[], Any]) -> Callable[[], Any]:
@@ -185,6 +211,11 @@ class TaskContext:
             self.abort_noticed = True
             return True
         return False
+
+    def retry(self, message: str = "", *, after: float | None = None) -> Retry:
+        """The exception that ends this attempt for another one: ``raise ctx.retry(after=30)``
+        (``after``: seconds to wait; None: the type's backoff)."""
+        return Retry(message, after=after)
 
     def raise_if_aborting(self) -> None:
         """Raise :class:`TaskAborted` if the task is being aborted."""

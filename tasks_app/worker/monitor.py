@@ -14,16 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import close_old_connections, connection
-from django.utils import timezone
 
 from tasks_app import lifecycle
 from tasks_app.conf import conf
 from tasks_app.models import Task, TaskStatus
-from tasks_app.worker import push
+from tasks_app.worker import push, retrying
 from tasks_app.worker.context import TaskContext
 
 logger = logging.getLogger("tasks_app.worker.monitor")
-RUNNING = (TaskStatus.IN_PROGRESS, TaskStatus.ABORTING)
 
 
 @dataclass(eq=False)
@@ -124,7 +122,11 @@ class Watcher(threading.Thread):
     def tick(self, watches: list[Watch]) -> None:
         close_old_connections()
         ids = [w.ctx.task_id for w in watches]
-        statuses = dict(Task.objects.filter(pk__in=ids).values_list("pk", "status"))
+        try:
+            statuses = dict(Task.objects.filter(pk__in=ids).values_list("pk", "status"))
+        except retrying.CONNECTION_ERRORS:
+            retrying.drop_connection()  # the database is away: timeouts still count
+            statuses = {}
         now = time.monotonic()
         due = []
         for w in watches:
@@ -139,25 +141,20 @@ class Watcher(threading.Thread):
             self.heartbeat(due)
 
     def heartbeat(self, watches: list[Watch]) -> None:
-        stamp = timezone.now()
-        plain = []
-        for w in watches:
-            dirty = w.ctx.take_dirty()
-            if dirty:  # throttled progress rides along with the heartbeat
-                Task.objects.filter(pk=w.ctx.task_id, status__in=RUNNING).update(
-                    heartbeat_at=stamp, **dirty
-                )
-            else:
-                plain.append(w.ctx.task_id)
-        if plain:
-            Task.objects.filter(pk__in=plain, status__in=RUNNING).update(heartbeat_at=stamp)
+        # Throttled progress rides along with the heartbeat.
+        beats = {w.ctx.task_id: w.ctx.take_dirty() for w in watches}
+        try:
+            lifecycle.heartbeat(beats)
+        except retrying.CONNECTION_ERRORS:
+            retrying.drop_connection()
+            for w in watches:  # the progress waits for the next write
+                w.ctx.restore_dirty(beats[w.ctx.task_id])
+            logger.warning("Heartbeat not written: database unavailable", extra={"action": "beat"})
 
     def time_out(self, w: Watch) -> None:
         w.deadline = None
         if not w.ctx.is_abortable:
             return  # runs on until the executor's hard timeout stops it
-        if lifecycle.transition(
-            w.ctx.task_id, current=TaskStatus.IN_PROGRESS, target=TaskStatus.ABORTING
-        ):
+        if retrying.call(lambda: lifecycle.start_timeout(w.ctx.task_id), what="timeout"):
             logger.info("Task %s timed out; aborting", w.ctx.uuid, extra={"action": "timeout"})
             w.abort(timed_out=True)

@@ -1,18 +1,30 @@
-"""Recover tasks whose worker died or whose queue message was lost (DESIGN §7)."""
+"""Recover tasks whose worker, cluster or queue message was lost.
+
+- A running task whose heartbeat is older than ``STALE_AFTER`` lost its worker: it gets another
+  attempt if its type's retries allow, else it ends (FAILURE, TIMED_OUT if past its timeout,
+  ABORTED if it was being aborted).
+- A pending task claimed by a cluster node that stopped heartbeating (or claimed longer than
+  ``REQUEUE_PENDING_AFTER``) goes back to the queue.
+- With an external broker (Redis), a due pending task whose message is not in the queue is
+  pushed again; deferred and retried tasks are pushed when they become due.
+
+The keeper of each cluster runs this (:mod:`tasks_app.worker.keeper`); ``gtf_reap`` and the
+``gtf.reap`` schedule run it too. Every change is compare-and-set, so runs may overlap.
+"""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from django.db import transaction
 from django.utils import timezone
 
-from tasks_app import lifecycle, signals
+from tasks_app import lifecycle, queue
 from tasks_app.conf import conf
 from tasks_app.dispatch import get_executor
-from tasks_app.models import Task, TaskStatus
+from tasks_app.enums import TaskStatus
+from tasks_app.models import Task
 from tasks_app.registry import registry
 
 logger = logging.getLogger("tasks_app.worker.reaper")
@@ -27,31 +39,42 @@ class ReapReport:
     aborted: list[str] = field(default_factory=list)
     requeued: list[str] = field(default_factory=list)
     reenqueued: list[str] = field(default_factory=list)
+    released: int = 0
 
     def total(self) -> int:
-        return sum(len(v) for v in vars(self).values())
+        lists = [v for v in vars(self).values() if isinstance(v, list)]
+        return sum(len(v) for v in lists) + self.released
 
 
-def reap() -> ReapReport:
-    """End or requeue running tasks with a stale heartbeat; re-enqueue lost pending tasks."""
+def reap(*, running: bool = True) -> ReapReport:
+    """One recovery pass; ``running=False`` leaves running tasks alone (right after a database
+    outage, when their heartbeats could not be written)."""
     report = ReapReport()
     now = timezone.now()
-    stale_before = now - timedelta(seconds=conf.STALE_AFTER)
-    stale = Task.objects.filter(
-        status__in=[S.IN_PROGRESS, S.ABORTING], heartbeat_at__lt=stale_before
+    if running:
+        reap_running(now, report)
+    report.released = queue.release_lost_claims(
+        node_dead_before=now - timedelta(seconds=conf.STALE_AFTER),
+        claim_older_than=now - timedelta(seconds=conf.REQUEUE_PENDING_AFTER),
     )
-    for task in stale.order_by("heartbeat_at")[:BATCH]:
-        _reap_running(task, now, report)
-    _reenqueue_pending(now, report)
+    push_lost(now, report)
     if report.total():
         logger.warning("Reaper: %s", report, extra={"action": "reap"})
     return report
 
 
-def _reap_running(task: Task, now, report: ReapReport) -> None:
+def reap_running(now: datetime, report: ReapReport) -> None:
+    stale = Task.objects.filter(
+        status__in=lifecycle.RUNNING, heartbeat_at__lt=now - timedelta(seconds=conf.STALE_AFTER)
+    )
+    for task in stale.order_by("heartbeat_at")[:BATCH]:
+        _reap_one(task, now, report)
+
+
+def _reap_one(task: Task, now: datetime, report: ReapReport) -> None:
+    beat = task.heartbeat_at or now
     lost = (
-        "The worker running this task was lost "
-        f"(no heartbeat since {task.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC)."
+        f"The worker running this task was lost (no heartbeat since {beat:%Y-%m-%d %H:%M:%S} UTC)."
     )
     overdue = (
         task.timeout and task.started_at and task.started_at + timedelta(seconds=task.timeout) < now
@@ -62,63 +85,38 @@ def _reap_running(task: Task, now, report: ReapReport) -> None:
     elif overdue:
         target, bucket = S.TIMED_OUT, report.timed_out
         message = f"The task exceeded its timeout of {task.timeout} s and its worker stopped."
-    elif definition is not None and task.attempt <= definition.max_retries:
-        _requeue(task, report)
+    elif definition is not None and task.attempt <= definition.retries:
+        if lifecycle.requeue_lost(task, message=lost):
+            report.requeued.append(str(task.uuid))
+            get_executor().enqueue(task)
         return
     else:
         target, bucket, message = S.FAILURE, report.failed, lost
-    if lifecycle.transition(
-        task.pk, current=task.status, target=target, error_message=message, error_type="WorkerLost"
-    ):
+    if lifecycle.end_lost(task, target=target, message=message):
         bucket.append(str(task.uuid))
-        task.refresh_from_db()
-        signals.task_finished.send(sender=Task, task=task, status=task.status)
 
 
-def _requeue(task: Task, report: ReapReport) -> None:
-    with transaction.atomic():
-        if lifecycle.transition(
-            task.pk, current=task.status, target=S.PENDING, worker_id="", heartbeat_at=None
-        ):
-            task.refresh_from_db()
-            get_executor().enqueue(task)
-            report.requeued.append(str(task.uuid))
+def push_due() -> None:
+    """Between reaper passes: push deferred and retried tasks that just became due."""
+    report = ReapReport()
+    push_lost(timezone.now(), report)
+    if report.reenqueued:
+        logger.info("Pushed %d due task(s)", len(report.reenqueued), extra={"action": "push"})
 
 
-def _reenqueue_pending(now, report: ReapReport) -> None:
+def push_lost(now: datetime, report: ReapReport) -> None:
+    """With an external broker, push the pending tasks its queue should hold but does not."""
     executor = get_executor()
-    if not executor.supports_queue_inspection:
+    if not executor.pushes_messages:
         return
-    old = now - timedelta(seconds=conf.REQUEUE_PENDING_AFTER)
-    candidates = list(
-        Task.objects.filter(status=S.PENDING, created_at__lt=old).order_by("created_at")[:BATCH]
-    )
+    lost_before = now - timedelta(seconds=conf.REQUEUE_PENDING_AFTER)
+    candidates = queue.due_to_push(now=now, lost_before=lost_before, limit=BATCH)
     if not candidates:
         return
-    queued = executor.queued_task_uuids()
-    for task in candidates:
-        if str(task.uuid) not in queued:
-            with transaction.atomic():
-                executor.enqueue(task)
-            report.reenqueued.append(str(task.uuid))
-
-
-def start_reaper_after_spawn(**kwargs) -> None:
-    """A new worker process (a first start, or one replacing a worker that died) reaps
-    once when a lost sibling's heartbeat has had time to go stale, instead of waiting for
-    the next scheduled run."""
-    import threading
-
-    def run() -> None:
-        from django.db import connection
-
-        try:
-            reap()
-        except Exception:
-            logger.exception("Reaper at worker start failed", extra={"action": "reap"})
-        finally:
-            connection.close()
-
-    timer = threading.Timer(conf.STALE_AFTER + 1.0, run)
-    timer.daemon = True
-    timer.start()
+    queued = executor.queued_task_uuids() if executor.supports_queue_inspection else set()
+    wanted = {t.pk: t for t in candidates if str(t.uuid) not in queued}
+    won = queue.mark_pushed(wanted, now=now, lost_before=lost_before)
+    pushed = [wanted[i] for i in won]
+    if pushed:
+        executor.push(pushed)
+        report.reenqueued += [str(t.uuid) for t in pushed]

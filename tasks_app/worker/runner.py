@@ -8,18 +8,19 @@ import os
 import socket
 import traceback
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import F
 from django.utils import timezone
 
-from tasks_app import availability, lifecycle, signals
+from tasks_app import availability, lifecycle
 from tasks_app.conf import conf
 from tasks_app.exceptions import UnknownTaskType
 from tasks_app.jsonsafe import clean_text, json_safe
 from tasks_app.models import Task, TaskStatus
 from tasks_app.registry import TaskDefinition, registry
-from tasks_app.worker.context import TaskAborted, TaskContext
+from tasks_app.worker import retrying
+from tasks_app.worker.context import Retry, TaskAborted, TaskContext
 from tasks_app.worker.monitor import Watcher
 
 logger = logging.getLogger("tasks_app.worker.runner")
@@ -48,50 +49,46 @@ def _error_fields(exc: BaseException) -> dict[str, str]:
     }
 
 
-def _fail_unstarted(task: Task, message: str, error_type: str) -> None:
-    if lifecycle.transition(
-        task.pk, current=S.PENDING, target=S.FAILURE, error_message=message, error_type=error_type
-    ):
-        task.refresh_from_db()
-        signals.task_finished.send(sender=Task, task=task, status=task.status)
-    logger.warning("Task %s not started: %s", task.uuid, message, extra={"action": "refuse"})
+def run_task(task_uuid: str, task_type: str | None = None) -> str | None:
+    """Run the pending task ``task_uuid``; return its status after this attempt, or None if it
+    was not run.
 
-
-def run_task(task_uuid: str) -> str | None:
-    """Run the pending task ``task_uuid``; return its final status, or None if not run.
-
-    A task that is not PENDING (aborted meanwhile, or already taken by another delivery of
-    the same message) is left alone, so a redelivered message never runs a task twice.
+    A task that is not PENDING (aborted meanwhile, or already taken by another delivery of the
+    same message) is left alone, so a redelivered message never runs a task twice. Messages
+    carry the task's type, so a type this worker may not run is refused before it starts.
     """
-    task = Task.objects.filter(uuid=task_uuid).first()
-    if task is None or task.status != S.PENDING:
-        logger.info("Task %s not run: %s", task_uuid, "missing" if task is None else task.status)
+    name = task_type or _type_of(task_uuid)
+    if name is None:
+        logger.info("Task %s not run: missing", task_uuid)
         return None
     try:
-        definition = registry.get(task.task_type)
+        definition = registry.get(name)
     except UnknownTaskType:
-        _fail_unstarted(
-            task,
-            f"Task type {task.task_type!r} is not registered in this worker.",
-            "UnknownTaskType",
+        return _refuse(
+            task_uuid, f"Task type {name!r} is not registered in this worker.", "UnknownTaskType"
         )
-        return S.FAILURE
-    reason = availability.start_refusal(definition.name)
+    reason = retrying.call(lambda: availability.start_refusal(name), what="type check")
     if reason:
-        _fail_unstarted(task, reason, "TaskRefused")
-        return S.FAILURE
-    now = timezone.now()
-    started = {"started_at": now, "heartbeat_at": now, "worker_id": worker_id()}
-    if not lifecycle.transition(
-        task.pk, current=S.PENDING, target=S.IN_PROGRESS, attempt=F("attempt") + 1, **started
-    ):
+        return _refuse(task_uuid, reason, "TaskRefused")
+    task = retrying.call(
+        lambda: lifecycle.start(task_uuid=task_uuid, worker_id=worker_id()), what="start"
+    )
+    if task is None:
+        logger.info("Task %s not run: no longer pending", task_uuid)
         return None
-    # The row now holds exactly these values; no need to read it back.
-    task.status, task.attempt = S.IN_PROGRESS, task.attempt + 1
-    for name, value in started.items():
-        setattr(task, name, value)
-    signals.task_started.send(sender=Task, task=task)
     return Execution(task, definition).run()
+
+
+def _type_of(task_uuid: str) -> str | None:
+    """The type of a task, for a message that does not carry it (sent by an older version)."""
+    return Task.objects.filter(uuid=task_uuid).values_list("task_type", flat=True).first()
+
+
+def _refuse(task_uuid: str, message: str, error_type: str) -> str | None:
+    task = Task.objects.filter(uuid=task_uuid, status=S.PENDING).first()
+    if task is not None and lifecycle.refuse(task, message=message, error_type=error_type):
+        return S.FAILURE
+    return None
 
 
 class Execution:
@@ -177,26 +174,28 @@ class Execution:
         return errors
 
     def _finish(self) -> str:
-        task = self.task
         dirty = self.ctx.take_dirty()  # the last progress is written with the final status
-        current = task.status  # IN_PROGRESS unless an abort arrived; re-read only on a lost race
-        while True:
-            target, fields = self._decide(current)
-            fields.update(dirty, ended_at=timezone.now(), dedup_key=None)
-            if lifecycle.transition(task.pk, current=current, target=target, **fields):
-                break
-            task.refresh_from_db(fields=["status"])
-            current = task.status
-        task.status, task.is_abortable = target, self.ctx.is_abortable
-        for name, value in fields.items():
-            setattr(task, name, value)
-        logger.info("Task %s ended %s", task.uuid, task.status, extra={"action": "finish"})
-        signals.task_finished.send(sender=Task, task=task, status=task.status)
-        return task.status
+        now = timezone.now()
 
-    def _decide(self, current: str) -> tuple[str, dict[str, Any]]:
+        def decide(current: str) -> lifecycle.Decision:
+            decision = self._decide(current, now)
+            decision.fields.update(dirty)
+            return decision
+
+        # The final write waits out a database outage: the outcome must not be lost.
+        status = retrying.call(lambda: lifecycle.finish(self.task, decide), what="finish")
+        self.task.is_abortable = self.ctx.is_abortable
+        logger.info("Task %s ended %s", self.task.uuid, status, extra={"action": "finish"})
+        return status or S.FAILURE
+
+    def _decide(self, current: str, now: datetime) -> lifecycle.Decision:
         out, ctx = self.outcome, self.ctx
-        fields: dict[str, Any] = {}
+        fields: dict[str, Any] = {
+            "ended_at": now,
+            "error_message": "",
+            "error_type": "",
+            "error_traceback": "",
+        }
         error = out.error
         aborted_by_error = current == S.ABORTING and isinstance(
             error, TaskAborted | asyncio.CancelledError
@@ -208,20 +207,37 @@ class Execution:
             fields["error_type"] = "TimedOut"
         if out.handler_errors:
             message = "; ".join(out.handler_errors)
-            fields["error_message"] = (fields.get("error_message", "") + "\n" + message).strip()
-            fields.setdefault("error_type", "HandlerFailed")
+            fields["error_message"] = (fields["error_message"] + "\n" + message).strip()
+            fields["error_type"] = fields["error_type"] or "HandlerFailed"
         if error is None:
             fields["result"] = json_safe(out.result)
         if current == S.ABORTING:
             if ctx.timed_out or out.hard_timeout:
-                return S.TIMED_OUT, fields
+                return lifecycle.Decision(S.TIMED_OUT, fields)
             if out.handler_errors:
-                return S.FAILURE, fields
+                return lifecycle.Decision(S.FAILURE, fields)
             if error is None and not ctx.abort_noticed:
-                return S.SUCCESS, fields  # finished before it noticed the abort
-            return S.ABORTED, fields
+                return lifecycle.Decision(S.SUCCESS, fields)  # finished before it noticed
+            return lifecycle.Decision(S.ABORTED, fields)
         if out.hard_timeout:
-            return S.TIMED_OUT, fields
+            return lifecycle.Decision(S.TIMED_OUT, fields)
+        if error is not None and not out.handler_errors and self._may_retry(error):
+            del fields["ended_at"]
+            after = error.after if isinstance(error, Retry) else None
+            if after is None:
+                after = self.definition.backoff.delay(self.task.attempt)
+            return lifecycle.Decision(S.PENDING, fields, now + timedelta(seconds=after))
         if error is not None or out.handler_errors:
-            return S.FAILURE, fields
-        return S.SUCCESS, fields
+            return lifecycle.Decision(S.FAILURE, fields)
+        return lifecycle.Decision(S.SUCCESS, fields)
+
+    def _may_retry(self, error: BaseException) -> bool:
+        """Another attempt, if the budget allows and the error earns one (never an abort, a
+        timeout, or a type disabled meanwhile)."""
+        if self.task.attempt > self.definition.retries:
+            return False
+        if not (isinstance(error, Retry) or self.definition.retries_on(error)):
+            return False
+        if isinstance(error, TaskAborted | asyncio.CancelledError | SystemExit):
+            return False
+        return not availability.is_disabled(self.definition.name)

@@ -58,8 +58,8 @@ def recorded():
 def test_signals_of_a_run(user, recorded, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         task_submit(task_type="t.add", user=user, parameters={"a": 1})
-    assert [s[0] for s in recorded] == ["task_started", "task_finished", "task_submitted"]
-    assert recorded[1][2] == "SUCCESS"
+    assert [s[0] for s in recorded] == ["task_submitted", "task_started", "task_finished"]
+    assert recorded[2][2] == "SUCCESS"
 
 
 @pytest.mark.django_db

@@ -160,8 +160,22 @@ def secret() -> str:
     return "secret"
 
 
+@task(name="t.flaky", scope="private", retries=2, backoff=0.5, retry_on=(ConnectionError,))
+def flaky(ctx: TaskContext, fail_times: int = 1, error: str = "connection") -> int:
+    """Fails its first ``fail_times`` attempts, then returns the attempt number."""
+    if ctx.attempt <= fail_times:
+        if error == "value":
+            raise ValueError(f"bad value on attempt {ctx.attempt}")
+        raise ConnectionError(f"unreachable on attempt {ctx.attempt}")
+    return ctx.attempt
+
+
+@task(name="t.asks_retry", scope="private", retries=1)
+def asks_retry(ctx: TaskContext, after: float = 7.0) -> str:
+    raise ctx.retry(f"not ready on attempt {ctx.attempt}", after=after)
+
+
 def _paced(ctx: TaskContext, steps: int, seconds: float) -> int:
-    ctx.on_abort(lambda: None)  # cooperative: the loop waits on the abort flag
     for i in range(steps):
         if ctx.wait_for_abort(seconds):
             return i
@@ -170,13 +184,12 @@ def _paced(ctx: TaskContext, steps: int, seconds: float) -> int:
     return steps
 
 
-@task(name="t.paced", scope="private", timeout=300)
+@task(name="t.paced", scope="private", timeout=300, abortable=True)
 def paced(ctx: TaskContext, steps: int = 100, seconds: float = 0.2) -> int:
-    """Progress every ``seconds``, abortable; the write times go to the events file."""
+    """Progress every ``seconds``, stopping on abort; the write times go to the events file."""
     return _paced(ctx, steps, seconds)
 
 
-@task(name="t.paced_shared", scope="shared", timeout=300)
+@task(name="t.paced_shared", scope="shared", timeout=300, abortable=True)
 def paced_shared(ctx: TaskContext, steps: int = 100, seconds: float = 0.2) -> int:
-    ctx.on_abort(lambda: None)
     return _paced(ctx, steps, seconds)

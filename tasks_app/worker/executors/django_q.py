@@ -1,51 +1,80 @@
-"""Django-Q2 executor: the only module that imports ``django_q``."""
+"""Django-Q2 executor. Only this package (with :mod:`.broker`) imports ``django_q``."""
 
 from __future__ import annotations
 
+import logging
 import math
+import os
+from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 from django.db import router, transaction
+from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.brokers.orm import ORM
 from django_q.conf import Conf
 from django_q.models import OrmQ, Schedule
 from django_q.signals import post_spawn
-from django_q.signing import SignedPackage
-from django_q.tasks import async_task
 
 from tasks_app import signals
 from tasks_app.conf import conf
 from tasks_app.dispatch import Executor, Periodic, Timetable
+from tasks_app.models import Task
 from tasks_app.registry import registry
+from tasks_app.worker.executors.broker import BROKER_CLASS, package, task_of
 
-RUNNER = "tasks_app.worker.runner.run_task"
+logger = logging.getLogger("tasks_app.worker.executors.django_q")
 
 
 class DjangoQExecutor(Executor):
-    """Enqueues ``run_task(uuid)`` on the Django-Q2 broker of ``Q_CLUSTER``."""
+    """Runs tasks on Django-Q2 clusters.
+
+    With GTF's broker on the task database (``Q_CLUSTER["broker_class"]`` set to
+    :data:`BROKER_CLASS` and ``Q_CLUSTER["orm"]``) the task rows are the queue and a submit
+    writes nothing else. With any other broker, each due task's message is pushed after its
+    row commits; if the push fails the row stays pending and the keeper pushes it later.
+    """
 
     supports_periodic = True
     supports_schedules = True
     supports_queue_inspection = True
 
-    def enqueue(self, task) -> None:
-        options = {"task_name": f"gtf:{task.task_type}:{task.uuid}", "save": False}
-        if task.timeout:
-            # Hard backstop: the runner turns an abortable task TIMED_OUT well before this.
-            options["timeout"] = int(task.timeout) + conf.HARD_TIMEOUT_GRACE
-        uuid = str(task.uuid)
-        if self.broker_shares_transaction(task):
-            # Same database: the queue row commits or rolls back with the task row.
-            async_task(RUNNER, uuid, q_options=options)
-        else:
-            transaction.on_commit(lambda: async_task(RUNNER, uuid, q_options=options))
+    @property
+    def pushes_messages(self) -> bool:
+        return not (_gtf_broker_configured() and _orm_alias() == router.db_for_write(Task))
 
-    @staticmethod
-    def broker_shares_transaction(task) -> bool:
-        alias = Conf.ORM
-        return not Conf.BROKER_CLASS and bool(alias) and alias == router.db_for_write(type(task))
+    def enqueue_many(self, tasks: list[Task]) -> None:
+        if not self.pushes_messages:
+            return
+        now = timezone.now()
+        due = [t for t in tasks if t.run_after <= now]  # the keeper pushes the others when due
+        if not due:
+            return
+        if not Conf.BROKER_CLASS and _orm_alias() == router.db_for_write(Task):
+            # Django-Q2's own ORM broker on this database: the queue row commits with the task.
+            self.push(due)
+        else:
+            transaction.on_commit(lambda: self._push_after_commit(due))
+
+    def _push_after_commit(self, tasks: list[Task]) -> None:
+        try:
+            self.push(tasks)
+        except Exception:
+            # The broker is down: the task rows are the outbox, the keeper pushes them later.
+            logger.warning(
+                "Could not push %d task(s) to the broker; they stay pending until it is back",
+                len(tasks),
+                exc_info=True,
+                extra={"action": "push"},
+            )
+
+    def push(self, tasks: list[Task]) -> None:
+        broker = _broker()
+        for task in tasks:
+            broker.enqueue(
+                package(task_uuid=str(task.uuid), task_type=task.task_type, timeout=task.timeout)
+            )
 
     def check(self) -> list[CheckMessage]:
         """Django-Q2 re-delivers a job still running after ``retry`` seconds: its best-known
@@ -76,6 +105,28 @@ class DjangoQExecutor(Executor):
                         id="gtf.W011",
                     )
                 )
+        if Conf.BROKER_CLASS and not _gtf_broker_configured():
+            messages.append(
+                Warning(
+                    f"Q_CLUSTER['broker_class'] is {Conf.BROKER_CLASS!r}, not GTF's broker.",
+                    hint=f"Set it to {BROKER_CLASS!r}: without it recovery waits for the "
+                    "scheduled 'gtf.reap' job (a backlog delays it), and tasks a killed cluster "
+                    "had taken wait for Q_CLUSTER['retry'].",
+                    id="gtf.W012",
+                )
+            )
+        elif not Conf.BROKER_CLASS:
+            messages.append(
+                Warning(
+                    "Q_CLUSTER has no 'broker_class': GTF tasks go through Django-Q2's plain "
+                    "broker.",
+                    hint=f"Set Q_CLUSTER['broker_class'] = {BROKER_CLASS!r}: with it the task "
+                    "table is the queue (one INSERT per submit), each cluster runs a keeper "
+                    "that no backlog can starve, and the tasks a killed cluster had taken come "
+                    "back within STALE_AFTER.",
+                    id="gtf.W013",
+                )
+            )
         return messages
 
     def install_periodic(self, jobs: list[Periodic]) -> None:
@@ -123,26 +174,18 @@ class DjangoQExecutor(Executor):
 
     def queued_task_uuids(self) -> set[str]:
         """Uuids of GTF tasks whose message is still in the broker's queue."""
-        broker = get_broker()
+        broker = _broker()
         if isinstance(broker, ORM):
             raw = (
                 OrmQ.objects.using(Conf.ORM)
                 .filter(key=broker.list_key)
                 .values_list("payload", flat=True)
             )
-        elif type(broker).__name__ == "Redis":  # its module needs the optional redis package
+        elif hasattr(broker.connection, "lrange"):  # Redis
             raw = broker.connection.lrange(broker.list_key, 0, -1)
         else:
             raise NotImplementedError(f"Cannot inspect a {type(broker).__name__} queue.")
-        uuids = set()
-        for item in raw:
-            try:
-                package = SignedPackage.loads(item)
-            except Exception:  # a message not signed by this project is not ours
-                continue
-            if package.get("func") == RUNNER and package.get("args"):
-                uuids.add(str(package["args"][0]))
-        return uuids
+        return {u for u in map(task_of, raw) if u is not None}
 
 
 def _worker_spawned(sender: object, proc_name: str | None = None, **kwargs: object) -> None:
@@ -152,3 +195,24 @@ def _worker_spawned(sender: object, proc_name: str | None = None, **kwargs: obje
 def connect_signals() -> None:
     """A Django-Q2 worker process that starts is a GTF worker that starts."""
     post_spawn.connect(_worker_spawned, dispatch_uid="gtf_worker_started")
+
+
+def _gtf_broker_configured() -> bool:
+    return Conf.BROKER_CLASS == BROKER_CLASS
+
+
+def _orm_alias() -> str | None:
+    return Conf.ORM or None
+
+
+_brokers: dict[int, Any] = {}
+
+
+def _broker() -> Any:
+    """One broker per process (Django-Q2's ``async_task`` makes a new one, and a new Redis
+    connection pool, on every call)."""
+    pid = os.getpid()
+    if pid not in _brokers:
+        _brokers.clear()
+        _brokers[pid] = get_broker()
+    return _brokers[pid]

@@ -5,9 +5,9 @@ import time
 import pytest
 from django.db import connection
 
+from tasks_app import notify
 from tasks_app.models import Task
 from tasks_app.services import task_abort, task_submit
-from tasks_app.worker import push
 from tests.qcluster import DJANGO_Q_EXECUTOR, FAST_GTF, events, qcluster, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -49,7 +49,7 @@ def test_notify_is_sent_on_commit_of_an_abort(user, settings):
     params.pop("cursor_factory", None)
     params.pop("context", None)
     with psycopg.connect(**params, autocommit=True) as listener:
-        listener.execute(f"LISTEN {push.CHANNEL}")
+        listener.execute(f"LISTEN {notify.CHANNEL}")
         task_abort(task_uuid=task.uuid, user=user)
         notes = [n.payload for n in listener.notifies(timeout=2.0, stop_after=1)]
     assert notes == [str(task.pk)]

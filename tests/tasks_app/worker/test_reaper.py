@@ -1,3 +1,4 @@
+import os
 from datetime import timedelta
 
 import pytest
@@ -86,28 +87,81 @@ def test_type_with_retries_is_requeued(django_capture_on_commit_callbacks, setti
         registry.unregister("t.retry_once")
 
 
+@pytest.fixture
+def redis_queue(settings, monkeypatch):
+    """GTF's broker in its Redis flavour, on the test Redis (CI runs one; so must you)."""
+    from django_q.conf import Conf
+
+    from tasks_app.worker.executors import django_q
+
+    monkeypatch.setattr(Conf, "ORM", None)
+    monkeypatch.setattr(
+        Conf, "REDIS", os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+    )
+    monkeypatch.setattr(django_q, "_brokers", {})
+    settings.GTF = {**settings.GTF, "EXECUTOR": DJANGO_Q_EXECUTOR, "REQUEUE_PENDING_AFTER": 60}
+    broker = django_q._broker()
+    broker.purge_queue()
+    yield broker
+    broker.purge_queue()
+
+
 @pytest.mark.django_db(transaction=True)
-def test_lost_pending_task_is_enqueued_again(settings, user):
+def test_lost_message_is_pushed_again(redis_queue, user):
     from tasks_app.dispatch import get_executor
     from tasks_app.services import task_submit
 
-    settings.GTF = {**settings.GTF, "EXECUTOR": DJANGO_Q_EXECUTOR, "REQUEUE_PENDING_AFTER": 60}
     executor = get_executor()
+    assert executor.pushes_messages
     task = task_submit(task_type="t.add", user=user, parameters={"a": 1}).task
     assert str(task.uuid) in executor.queued_task_uuids()
     assert reap().reenqueued == []  # young, and queued
-    _purge_queue()
-    Task.objects.filter(pk=task.pk).update(created_at=timezone.now() - timedelta(seconds=120))
+    redis_queue.purge_queue()  # the broker lost it
+    Task.objects.filter(pk=task.pk).update(run_after=timezone.now() - timedelta(seconds=120))
     assert reap().reenqueued == [str(task.uuid)]
     assert str(task.uuid) in executor.queued_task_uuids()
     assert reap().reenqueued == []  # queued now: not again
-    _purge_queue()
 
 
-def _purge_queue():
-    from django_q.brokers import get_broker
+@pytest.mark.django_db(transaction=True)
+def test_deferred_task_is_pushed_once_due(redis_queue, user):
+    from tasks_app.dispatch import get_executor
+    from tasks_app.services import task_submit
+    from tasks_app.worker.reaper import push_due
 
-    get_broker().purge_queue()
+    executor = get_executor()
+    later = timezone.now() + timedelta(seconds=30)
+    task = task_submit(task_type="t.add", user=user, parameters={"a": 1}, run_after=later).task
+    assert str(task.uuid) not in executor.queued_task_uuids()  # not before its time
+    push_due()
+    assert str(task.uuid) not in executor.queued_task_uuids()
+    Task.objects.filter(pk=task.pk).update(run_after=timezone.now())
+    push_due()
+    assert str(task.uuid) in executor.queued_task_uuids()
+    push_due()
+    assert sum(u == str(task.uuid) for u in executor.queued_task_uuids()) == 1
+
+
+def test_claims_of_a_dead_node_go_back_to_the_queue():
+    from tasks_app import queue
+    from tasks_app.models import ClusterNode
+    from tests.factories import TaskFactory
+
+    now = timezone.now()
+    long_ago = now - timedelta(seconds=600)
+    orphaned = TaskFactory(claimed_by="dead:1:x", claimed_at=long_ago)
+    kept = TaskFactory(claimed_by="live:2:y", claimed_at=long_ago)
+    for name, beat in (("dead:1:x", long_ago), ("live:2:y", now)):
+        ClusterNode.objects.create(name=name, host="h", pid=1, started_at=now, heartbeat_at=beat)
+    released = queue.release_lost_claims(
+        node_dead_before=now - timedelta(seconds=60), claim_older_than=now - timedelta(hours=1)
+    )
+    assert released == 1
+    assert Task.objects.get(pk=orphaned.pk).claimed_by == ""
+    assert Task.objects.get(pk=kept.pk).claimed_by == "live:2:y"
+    assert list(ClusterNode.objects.values_list("name", flat=True)) == ["live:2:y"]
+    # Held too long even by a live node: back as well.
+    assert queue.release_lost_claims(node_dead_before=now, claim_older_than=now) == 1
 
 
 def test_reap_command_reports(capsys):

@@ -1,0 +1,174 @@
+"""New task rows: insert a task, or find the active one holding its dedup key, in one round
+trip where the database allows.
+
+PostgreSQL does insert-or-find-and-subscribe in one statement (``INSERT … ON CONFLICT (dedup_key)
+DO NOTHING`` in a CTE); SQLite in a few statements of one transaction; other databases through
+the ORM, settling the insert race in a savepoint. Either way the unique dedup key decides:
+exactly one active task per key, whoever races.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import IntegrityError, connections, router, transaction
+from django.utils import timezone
+
+from tasks_app import sqlrows
+from tasks_app.models import Task, TaskSubscriber
+
+_INSERTED = [f for f in sqlrows.COLUMNS if not f.primary_key]
+
+
+def _db() -> str:
+    return router.db_for_write(Task)
+
+
+def _values(task: Task, connection: Any) -> list[Any]:
+    return [f.get_db_prep_save(f.pre_save(task, add=True), connection) for f in _INSERTED]
+
+
+def insert_or_find(task: Task, *, subscriber_id: Any = None) -> tuple[Task, bool] | None:
+    """Insert the unsaved ``task``, or find the active task that holds its dedup key; subscribe
+    ``subscriber_id`` (if given) to whichever it is. Returns ``(task, created)``, or None when the
+    holder of the key ended between the conflict and the read (try again)."""
+    connection = connections[_db()]
+    if connection.vendor == "postgresql":
+        return _postgresql(connection, task, subscriber_id)
+    if connection.vendor == "sqlite":
+        return _sqlite(connection, task, subscriber_id)
+    return _orm(task, subscriber_id)
+
+
+def _names(connection: Any) -> tuple[str, str, str, str]:
+    q = connection.ops.quote_name
+    table = q(Task._meta.db_table)
+    columns = ", ".join(q(f.column) for f in _INSERTED)
+    returning = sqlrows.returning(connection)
+    placeholders = ", ".join(["%s"] * len(_INSERTED))
+    return table, columns, returning, placeholders
+
+
+def _subscriber_sql(connection: Any, source: str) -> str:
+    q = connection.ops.quote_name
+    table = q(TaskSubscriber._meta.db_table)
+    return (
+        f"INSERT INTO {table} ({q('task_id')}, {q('user_id')}, {q('subscribed_at')}) "
+        f"SELECT {q('id')}, %s, %s FROM {source} "
+        f"ON CONFLICT ({q('task_id')}, {q('user_id')}) DO NOTHING"
+    )
+
+
+def _saved(task: Task, pk: int, connection: Any) -> Task:
+    task.pk = pk
+    task._state.adding, task._state.db = False, connection.alias
+    return task
+
+
+def _postgresql(connection: Any, task: Task, subscriber_id: Any) -> tuple[Task, bool] | None:
+    q = connection.ops.quote_name
+    table, columns, returning, placeholders = _names(connection)
+    params = _values(task, connection)
+    if task.dedup_key is None:
+        # Nothing to conflict with: the new row's id is all there is to learn.
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) RETURNING {q('id')}"
+        if subscriber_id is not None:
+            sql = (
+                f"WITH hit AS ({sql}), sub AS ({_subscriber_sql(connection, 'hit')}) "
+                f"SELECT {q('id')} FROM hit"
+            )
+            params += [subscriber_id, timezone.now()]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            (pk,) = cursor.fetchone()
+        return _saved(task, pk, connection), True
+    insert = (
+        f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "
+        f"ON CONFLICT ({q('dedup_key')}) DO NOTHING"
+    )
+    ctes = [
+        f"ins AS ({insert} RETURNING {returning})",
+        f"hit AS (SELECT {returning} FROM ins UNION ALL SELECT {returning} FROM {table} "
+        f"WHERE {q('dedup_key')} = %s AND NOT EXISTS (SELECT 1 FROM ins))",
+    ]
+    params.append(task.dedup_key)
+    if subscriber_id is not None:
+        ctes.append(f"sub AS ({_subscriber_sql(connection, 'hit')})")
+        params += [subscriber_id, timezone.now()]
+    sql = f"WITH {', '.join(ctes)} SELECT (SELECT count(*) FROM ins), {returning} FROM hit"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return sqlrows.tasks(connection, [row], offset=1)[0], bool(row[0])
+
+
+def _sqlite(connection: Any, task: Task, subscriber_id: Any) -> tuple[Task, bool] | None:
+    q = connection.ops.quote_name
+    table, columns, returning, placeholders = _names(connection)
+    conflict = f" ON CONFLICT ({q('dedup_key')}) DO NOTHING" if task.dedup_key else ""
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) VALUES ({placeholders}){conflict} "
+            f"RETURNING {returning}",
+            _values(task, connection),
+        )
+        row = cursor.fetchone()
+        created = row is not None
+        if row is None:
+            cursor.execute(
+                f"SELECT {returning} FROM {table} WHERE {q('dedup_key')} = %s", [task.dedup_key]
+            )
+            row = cursor.fetchone()
+            if row is None:
+                return None
+        found = sqlrows.tasks(connection, [row])[0]
+        if subscriber_id is not None:
+            TaskSubscriber.objects.bulk_create(
+                [TaskSubscriber(task_id=found.pk, user_id=subscriber_id)], ignore_conflicts=True
+            )
+    return found, created
+
+
+def _orm(task: Task, subscriber_id: Any) -> tuple[Task, bool] | None:
+    with transaction.atomic(using=_db()):
+        found, created = None, False
+        if task.dedup_key is not None:
+            found = Task.objects.filter(dedup_key=task.dedup_key).first()
+        if found is None:
+            try:
+                with transaction.atomic(using=_db()):
+                    task.save(force_insert=True)
+            except IntegrityError:
+                return None  # another caller won the insert race: read its task next time
+            found, created = task, True
+        if subscriber_id is not None:
+            TaskSubscriber.objects.bulk_create(
+                [TaskSubscriber(task_id=found.pk, user_id=subscriber_id)], ignore_conflicts=True
+            )
+    return found, created
+
+
+def insert_many(tasks: Sequence[Task]) -> dict[str, Task]:
+    """Insert the unsaved ``tasks`` in one statement, skipping each whose dedup key an active
+    task (or an earlier one of the batch) holds. Returns the inserted tasks by uuid.
+    PostgreSQL and SQLite only: check :func:`supports_bulk` first."""
+    connection = connections[_db()]
+    q = connection.ops.quote_name
+    table, columns, returning, placeholders = _names(connection)
+    rows = ", ".join([f"({placeholders})"] * len(tasks))
+    params = [value for task in tasks for value in _values(task, connection)]
+    sql = (
+        f"INSERT INTO {table} ({columns}) VALUES {rows} "
+        f"ON CONFLICT ({q('dedup_key')}) DO NOTHING RETURNING {returning}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        inserted = sqlrows.tasks(connection, cursor.fetchall())
+    return {str(t.uuid): t for t in inserted}
+
+
+def supports_bulk() -> bool:
+    return connections[_db()].vendor in ("postgresql", "sqlite")

@@ -1,0 +1,69 @@
+"""Bulk submit: many tasks in a few statements, dedup intact, all checked before any write."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tasks_app.exceptions import InvalidInput, ParameterError
+from tasks_app.models import Task, TaskSubscriber
+from tasks_app.services import SubmitItem, task_submit, task_submit_many
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def nothing_runs(settings):
+    settings.GTF = {**settings.GTF, "EXECUTOR": "tests.executors.NullExecutor"}
+
+
+def test_creates_every_task_in_order(user):
+    items = [SubmitItem("t.add", {"a": i}) for i in range(50)]
+    results = task_submit_many(items=items, user=user)
+    assert [r.created for r in results] == [True] * 50
+    assert [r.task.parameters["a"] for r in results] == list(range(50))
+    assert Task.objects.count() == 50
+    assert all(r.task.pk and r.task.created_by_id == user.pk for r in results)
+
+
+def test_statements_do_not_grow_with_the_batch(user, django_assert_max_num_queries):
+    items = [SubmitItem("t.shared_noop", options={"task_key": f"k{i}"}) for i in range(200)]
+    with django_assert_max_num_queries(6):  # BEGIN/COMMIT aside: insert, holders, subscribers
+        task_submit_many(items=items, user=user)
+    assert TaskSubscriber.objects.filter(user=user).count() == 200
+
+
+def test_keys_held_by_active_tasks_are_joined_and_reported(user, other):
+    held = task_submit(task_type="t.shared_noop", user=user, task_key="held").task
+    results = task_submit_many(
+        items=[
+            SubmitItem("t.shared_noop", options={"task_key": "held"}),
+            SubmitItem("t.shared_noop", options={"task_key": "new"}),
+            SubmitItem("t.shared_noop", options={"task_key": "new"}),  # joins the one above
+        ],
+        user=other,
+    )
+    assert [r.created for r in results] == [False, True, False]
+    assert results[0].task.pk == held.pk
+    assert results[1].task.pk == results[2].task.pk
+    assert TaskSubscriber.objects.filter(task=held, user=other).exists()
+    assert Task.objects.filter(task_key="new").count() == 1
+
+
+def test_an_invalid_item_is_named_and_nothing_is_written(user):
+    items = [SubmitItem("t.add", {"a": 1}), SubmitItem("t.add", {"a": "x"})]
+    with pytest.raises(ParameterError) as info:
+        task_submit_many(items=items, user=user)
+    assert "items[1].a" in info.value.errors
+    with pytest.raises(InvalidInput) as bad:
+        task_submit_many(items=[SubmitItem("t.add", {"a": 1}, {"task_key": 5})], user=user)
+    assert bad.value.field == "items[0].task_key"
+    assert not Task.objects.exists()
+
+
+def test_deferred_items(user):
+    later = timezone.now() + timedelta(hours=1)
+    (result,) = task_submit_many(
+        items=[SubmitItem("t.add", {"a": 1}, {"run_after": later})], user=user
+    )
+    assert result.task.run_after == later
