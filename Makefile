@@ -1,18 +1,19 @@
-# make run   - the product: web server and a Django-Q2 worker on SQLite + the ORM broker
-# make test  - the whole test suite (DATABASE_URL=postgres://... to run it on PostgreSQL)
-# make test-fast - the suite without real clusters, browsers or fault injection (day to day)
+# make run          - the product: uvicorn (ASGI) and a Django-Q2 worker on SQLite + the ORM broker
+# make test         - the whole test suite (DATABASE_URL=postgres://... to run it on PostgreSQL)
+# make test-fast    - the suite without real clusters, browsers or fault injection (day to day)
+# make test-browser - the task center in Chromium (Playwright; needs /usr/bin/chromium)
 PYTHON ?= python3
 VENV ?= .venv
 DJANGO ?= django>=5.2,<7
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint check install clean
+.PHONY: run test test-fast test-browser lint check install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]" "$(DJANGO)"
+	$(BIN)/python -m pip install --quiet -e ".[dev,asgi,browser]" "$(DJANGO)"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -26,6 +27,9 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not qcluster and not faults and not browser" -p no:randomly $(PYTEST_ARGS)
+
+test-browser: $(STAMP)
+	$(BIN)/python -m pytest -m browser tests/browser $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -68,8 +68,10 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+# gtf_project.asgi sets 0: under ASGI a persistent connection outlives its request's thread.
+CONN_MAX_AGE = int(os.environ.get("GTF_CONN_MAX_AGE", "60"))
 DATABASES = {
-    "default": dburl.parse(DATABASE_URL)
+    "default": dburl.parse(DATABASE_URL, conn_max_age=CONN_MAX_AGE)
     if DATABASE_URL
     else dburl.sqlite_database(VAR_DIR / "gtf.sqlite3")
 }
@@ -82,8 +84,9 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

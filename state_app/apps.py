@@ -20,6 +20,10 @@ class StateAppConfig(AppConfig):
         "state_app.stores.TaskStateStore": "state",
         "state_app.stores.AssetStores": "assets",
     }
+    # The task center's task page shows the task's state (see tasks_app.web.panels).
+    gtf_task_panels = {
+        "state": ("state_app/task_state_panel.html", "state_app.web.task_state_context")
+    }
     gtf_periodic_jobs = (
         Periodic(name="gtf.state_cleanup", func="state_app.cleanup.state_cleanup", minutes=60),
     )

@@ -47,6 +47,15 @@ def parse_read_only(value: Any) -> frozenset[str]:
     return names
 
 
+LIVE_MODES = ("auto", "poll", "off")
+
+
+def parse_live(value: Any) -> str:
+    if value not in LIVE_MODES:
+        raise ValueError(f"must be one of {', '.join(map(repr, LIVE_MODES))}, not {value!r}.")
+    return value
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Settings:
     """Every GTF setting with its type and default."""
@@ -115,6 +124,20 @@ class Settings:
     API_READ_ONLY: frozenset[str] = _setting(
         frozenset(), "API resources whose writes are off: a list of names or True for all."
     )
+    WEB_LIVE: str = _setting(
+        "auto",
+        'Task center pages: "auto" streams changes (Server-Sent Events) under ASGI and polls '
+        'the status endpoint under WSGI, "poll" always polls, "off" reloads only.',
+    )
+    WEB_FEED_INTERVAL: float = _setting(
+        0.5, "Seconds between two reads of the change feed serving open streams.", minimum=0.05
+    )
+    WEB_POLL_INTERVAL: float = _setting(
+        1.0, "Seconds between two status polls of a page that cannot stream.", minimum=0.1
+    )
+    WEB_STREAM_SECONDS: float = _setting(
+        300.0, "Seconds an event stream stays open before the browser resumes it.", minimum=0.1
+    )
     AUTODISCOVER_MODULE: str | None = _setting(
         "tasks", "Module of each installed app imported at start-up (None: none)."
     )
@@ -130,7 +153,7 @@ DEFAULTS: dict[str, Any] = {
     name: _MUTABLE_DEFAULTS.get(name, f.default) for name, f in FIELDS.items()
 }
 _HINTS = typing.get_type_hints(Settings)
-_CUSTOM = {"API_READ_ONLY": parse_read_only}
+_CUSTOM = {"API_READ_ONLY": parse_read_only, "WEB_LIVE": parse_live}
 
 
 def _check_type(name: str, value: Any) -> Any:

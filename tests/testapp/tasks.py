@@ -197,3 +197,23 @@ def logged(ctx: TaskContext, seconds: float = 3.0, updates: int = 0) -> str:
 def logged_once(ctx: TaskContext, seconds: float = 3.0, updates: int = 0) -> str:
     """Like t.logged, without retries: a killed attempt ends the task."""
     return _logged(ctx, seconds, updates)
+
+
+def _paced(ctx: TaskContext, steps: int, seconds: float) -> int:
+    for i in range(steps):
+        if ctx.wait_for_abort(seconds):
+            return i
+        ctx.update(progress=(i + 1, steps), payload={"step": i + 1})
+        record("progress", f"{ctx.uuid} {i + 1} {time.time()}")  # when the write landed
+    return steps
+
+
+@task(name="t.paced", scope="private", timeout=300, abortable=True)
+def paced(ctx: TaskContext, steps: int = 100, seconds: float = 0.2) -> int:
+    """Progress every ``seconds``, stopping on abort; the write times go to the events file."""
+    return _paced(ctx, steps, seconds)
+
+
+@task(name="t.paced_shared", scope="shared", timeout=300, abortable=True)
+def paced_shared(ctx: TaskContext, steps: int = 100, seconds: float = 0.2) -> int:
+    return _paced(ctx, steps, seconds)
