@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from tasks_app.conf import conf
 from tasks_app.enums import TaskScope
 from tasks_app.exceptions import StaffRequired
 
@@ -33,6 +34,11 @@ def require_staff(user: Any, message: str = "Only staff may do this.") -> None:
     """Raise :class:`StaffRequired` unless ``user`` is staff or a trusted caller (None)."""
     if user is not None and not is_staff_user(user):
         raise StaffRequired(message)
+
+
+def may_see_traceback(user: Any) -> bool:
+    """Tracebacks are shown to staff only, and only while ``EXPOSE_TRACEBACKS`` is on."""
+    return bool(conf.EXPOSE_TRACEBACKS) and is_staff_user(user)
 
 
 def may_see(user: Any, task: TaskLike, *, is_subscribed: Callable[[], bool]) -> bool:

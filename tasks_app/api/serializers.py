@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from tasks_app import rules
 from tasks_app.conf import conf
 from tasks_app.models import Task, TaskScope, TaskStatus, TaskSubscriber
 from tasks_app.services import MAX_KEY_LENGTH, MAX_TIMEOUT
@@ -64,11 +65,6 @@ LINKS = {
 _PLACEHOLDER = "00000000-0000-4000-8000-000000000000"
 
 
-def may_see_tracebacks(request) -> bool:
-    user = getattr(request, "user", None)
-    return bool(conf.EXPOSE_TRACEBACKS and user is not None and user.is_staff)
-
-
 class TaskSerializer(serializers.ModelSerializer):
     type = serializers.CharField(source="task_type", read_only=True)
     key = serializers.CharField(source="task_key", read_only=True)
@@ -120,7 +116,9 @@ class TaskSerializer(serializers.ModelSerializer):
         return {
             "message": task.error_message,
             "type": task.error_type,
-            "traceback": task.error_traceback if may_see_tracebacks(request) else None,
+            "traceback": task.error_traceback
+            if rules.may_see_traceback(getattr(request, "user", None))
+            else None,
         }
 
     def get_subscriber_count(self, task: Task) -> int:

@@ -10,8 +10,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tasks_app import selectors, services
-from tasks_app.conf import conf
+from tasks_app import rules, selectors, services
 from tasks_app.exceptions import GTFError, TaskNotFound
 from tasks_app.models import Task, TaskScope, TaskStatus, TaskSubscriber
 from tasks_app.web.pages import error_status, not_found, render_page
@@ -28,10 +27,6 @@ class Actions:
     leave: bool = False
     force: bool = False
     note: str = ""
-
-
-def may_see_traceback(user) -> bool:
-    return bool(conf.EXPOSE_TRACEBACKS and user.is_staff)
 
 
 def actions_for(task: Task, user) -> Actions:
@@ -73,7 +68,7 @@ def render_detail(request, task: Task, *, status: int = 200, error: str = ""):
         {
             "task": task,
             "actions": actions_for(task, request.user),
-            "show_traceback": may_see_traceback(request.user),
+            "show_traceback": rules.may_see_traceback(request.user),
             "subscribers": subscribers,
             "panels": panels_for(request=request, task=task),
             "error": error,
