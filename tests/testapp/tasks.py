@@ -158,3 +158,8 @@ def sigkill_me() -> None:
 @task(name="t.secret", scope="private", permission="auth.view_user")
 def secret() -> str:
     return "secret"
+
+
+# Functions of Django's standard tasks API register as GTF types when their module is imported:
+# import them wherever this module is (test processes and qcluster workers alike).
+from tests.testapp import django_api  # noqa: E402, F401
