@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from tasks_app import rules
@@ -63,6 +63,7 @@ def task_list_annotated(*, user) -> "QuerySet[Task]":  # noqa: F821, UP037
     return task_list_visible(user=user).annotate(
         subscriber_count=Coalesce(Subquery(count, output_field=IntegerField()), 0),
         is_subscribed=Exists(subscribers.filter(user_id=user_id)),
+        rerun_of_uuid=F("rerun_of__uuid"),
     )
 
 

@@ -31,7 +31,6 @@ from tasks_app.worker.context import TaskContext as GTFContext
 
 # The runner's own parameter that receives GTF's context (never submitted).
 CONTEXT_PARAMETER = "gtf_context"
-ANY = params.JsonType(None)
 
 
 @dataclass(frozen=True)
@@ -144,7 +143,7 @@ def signature_of(task: Task) -> params.Signature:
 
     return params.Signature(
         params=(
-            params.ParamSpec("args", params.JsonType(frozenset({"array"}), ANY), default=[]),
+            params.ParamSpec("args", params.JsonType(frozenset({"array"})), default=[]),
             params.ParamSpec("kwargs", params.JsonType(frozenset({"object"})), default={}),
         ),
         injected={CONTEXT_PARAMETER: ""},

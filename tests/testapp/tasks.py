@@ -155,6 +155,14 @@ def sigkill_me() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
+@task(name="t.flaky", scope="private", retries=2, backoff=0)
+def flaky(ctx: TaskContext, fail_times: int = 1) -> int:
+    """Fails its first ``fail_times`` attempts, then returns the attempt that succeeded."""
+    if ctx.attempt <= fail_times:
+        raise ConnectionError(f"attempt {ctx.attempt} could not connect")
+    return ctx.attempt
+
+
 @task(name="t.secret", scope="private", permission="auth.view_user")
 def secret() -> str:
     return "secret"
