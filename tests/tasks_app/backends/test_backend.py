@@ -9,8 +9,14 @@ from django.utils import timezone
 from tasks_app import lifecycle
 from tasks_app.backends import GTFBackend, GTFTask
 from tasks_app.backends.backend import parse_options
-from tasks_app.backends.compat import InvalidTask, TaskResultDoesNotExist, TaskResultStatus
-from tasks_app.backends.compat import task_backends, task_finished, task_started
+from tasks_app.backends.compat import (
+    InvalidTask,
+    TaskResultDoesNotExist,
+    TaskResultStatus,
+    task_backends,
+    task_finished,
+    task_started,
+)
 from tasks_app.exceptions import SubmitForbidden, TaskTypeDisabled
 from tasks_app.models import Task as TaskRow
 from tasks_app.models import TaskAttempt, TaskStatus
