@@ -202,7 +202,8 @@ def test_rerun_needs_the_change_permission(client, user, settings):
 
     settings.GTF = {**settings.GTF, "EXECUTOR": "tests.executors.NullExecutor"}
     viewer = StaffFactory(username="viewer")
-    viewer.user_permissions.add(Permission.objects.get(codename="view_task", content_type__app_label="tasks_app"))
+    view = Permission.objects.get(codename="view_task", content_type__app_label="tasks_app")
+    viewer.user_permissions.add(view)
     client.force_login(viewer)
     done = finish(make(user))
     page = client.get(CHANGELIST).content.decode()
