@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from tasks_app import get_context
+from tasks_app import Backoff, get_context
 from tests.testapp.tasks import record
 
 try:
@@ -109,3 +109,25 @@ def always_fails(marker: str = "always") -> None:
 @task(retries=2, retry_on=(Flaky,), backoff=0)
 def fails_for_good() -> None:
     raise KeyError("not retried: not a Flaky")
+
+
+# -- for real clusters: each start is recorded in the events file named by ``marker`` --------
+@task()
+def slow_step(marker: str, seconds: float = 1.0) -> str:
+    record(marker, f"{get_context().attempt} {time.time()}")
+    time.sleep(seconds)
+    return "done"
+
+
+@task(retries=2, retry_on=(Flaky,), backoff=Backoff(base=1.0, factor=2.0, jitter=False))
+def fails_with_backoff(marker: str) -> None:
+    """Fails every attempt: retried after 1 s, then after 2 s, then FAILED."""
+    record(marker, f"{get_context().attempt} {time.time()}")
+    raise Flaky(f"attempt {get_context().attempt} failed")
+
+
+@task(retries=3, retry_on=(Flaky,), backoff=3)
+def fails_slowly(marker: str) -> None:
+    """Fails every attempt, 3 s apart: time to abort it while it waits."""
+    record(marker, f"{get_context().attempt} {time.time()}")
+    raise Flaky(f"attempt {get_context().attempt} failed")
