@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]" "$(DJANGO)"
+	$(BIN)/python -m pip install --quiet -e ".[dev,backport]" "$(DJANGO)"
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -131,3 +131,32 @@ def fails_slowly(marker: str) -> None:
     """Fails every attempt, 3 s apart: time to abort it while it waits."""
     record(marker, f"{get_context().attempt} {time.time()}")
     raise Flaky(f"attempt {get_context().attempt} failed")
+
+
+# -- scripted outcomes, for the property test of the retry budget ----------------------------
+def _scripted(script: list[str]) -> int:
+    """Attempt n does what ``script[n - 1]`` says (past its end: succeed)."""
+    ctx = get_context()
+    step = script[ctx.attempt - 1] if ctx.attempt <= len(script) else "ok"
+    if step == "flaky":
+        raise Flaky(f"attempt {ctx.attempt}")
+    if step == "retry":
+        raise ctx.retry(f"attempt {ctx.attempt} asked again", after=0)
+    if step == "fatal":
+        raise KeyError(f"attempt {ctx.attempt}")
+    return ctx.attempt
+
+
+@task(retries=0, retry_on=(Flaky,), backoff=0)
+def scripted_0(script: list[str]) -> int:
+    return _scripted(script)
+
+
+@task(retries=1, retry_on=(Flaky,), backoff=0)
+def scripted_1(script: list[str]) -> int:
+    return _scripted(script)
+
+
+@task(retries=3, retry_on=(Flaky,), backoff=0)
+def scripted_3(script: list[str]) -> int:
+    return _scripted(script)
