@@ -379,3 +379,21 @@ def test_a_failing_receiver_does_not_break_the_run(run_on_commit):
         task_started.disconnect(broken)
     result.refresh()
     assert result.status == SUCCESSFUL
+
+
+def test_an_attempt_lost_or_refused_after_a_retry_has_no_earlier_traceback(null_executor):
+    from tasks_app.exceptions import WorkerLost
+
+    lost = t.always_fails.enqueue()
+    run_task(lost.id)  # attempt 1 fails with a traceback, and waits for its retry
+    task = lifecycle.start(task_uuid=row(lost).uuid, worker_id="w2")
+    lifecycle.end_lost(task, target=S.FAILURE, message="lost")
+    assert row(lost).error_traceback == ""
+    lost.refresh()
+    assert [e.exception_class for e in lost.errors] == [t.Flaky, WorkerLost]
+    assert lost.errors[-1].traceback == "WorkerLost: lost\n"
+
+    refused = t.always_fails.enqueue()
+    run_task(refused.id)
+    lifecycle.refuse(row(refused), message="disabled", error_type="TaskRefused")
+    assert row(refused).error_traceback == "" and row(refused).error_message == "disabled"
