@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,asgi,browser]" "$(DJANGO)"
+	$(BIN)/python -m pip install --quiet -e ".[dev,asgi,browser,backport]" "$(DJANGO)"
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -38,3 +38,15 @@ def abortable(ctx: TaskContext, marker: str) -> None:
 @task(name="bench.shared", scope="shared")
 def shared_noop() -> None:
     return None
+
+
+try:
+    from django.tasks import task as django_task
+except ImportError:  # Django 5.2: the backport
+    from django_tasks import task as django_task
+
+
+@django_task()
+def django_noop() -> None:
+    """A no-op of Django's standard tasks API, enqueued through GTFBackend."""
+    return None

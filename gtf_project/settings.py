@@ -6,8 +6,11 @@ Redis broker for Django-Q2 (default: the ORM broker on the default database).
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
+
+import django
 
 from gtf_project import dburl
 
@@ -37,6 +40,10 @@ INSTALLED_APPS = [
     "state_app",
     "gtf_project.demo",
 ]
+# Django's standard tasks API: core django.tasks on Django 6, the backport app on Django 5.2.
+if django.VERSION < (6, 0) and importlib.util.find_spec("django_tasks"):
+    INSTALLED_APPS.append("django_tasks")
+TASKS = {"default": {"BACKEND": "tasks_app.backends.GTFBackend"}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

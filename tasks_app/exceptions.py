@@ -117,6 +117,18 @@ class TaskNotFinished(GTFError):
     default_message = "The task is still active; abort it or wait for it to finish."
 
 
+class WorkerLost(GTFError):
+    """The worker running a task was lost (error type ``WorkerLost``, recorded by the reaper)."""
+
+    default_message = "The worker running this task was lost."
+
+
+class HandlerFailed(GTFError):
+    """An abort or cleanup handler of a task failed (error type ``HandlerFailed``)."""
+
+    default_message = "A handler of this task failed."
+
+
 class InvalidTransition(GTFError):
     """The lifecycle table does not allow this status change."""
 

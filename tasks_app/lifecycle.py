@@ -265,7 +265,12 @@ def requeue_lost(task: Task, *, message: str, run_after: datetime | None = None)
 def end_lost(task: Task, *, target: str, message: str) -> bool:
     """The worker running ``task`` was lost for good: end it as ``target``."""
     if not transition(
-        task.pk, current=task.status, target=target, error_message=message, error_type="WorkerLost"
+        task.pk,
+        current=task.status,
+        target=target,
+        error_message=message,
+        error_type="WorkerLost",
+        error_traceback="",  # not the traceback an earlier attempt left on the row
     ):
         return False
     task.refresh_from_db()
@@ -276,7 +281,12 @@ def end_lost(task: Task, *, target: str, message: str) -> bool:
 def refuse(task: Task, *, message: str, error_type: str) -> bool:
     """A pending task that may not run (type unknown or disabled) ends FAILURE unstarted."""
     if not transition(
-        task.pk, current=S.PENDING, target=S.FAILURE, error_message=message, error_type=error_type
+        task.pk,
+        current=S.PENDING,
+        target=S.FAILURE,
+        error_message=message,
+        error_type=error_type,
+        error_traceback="",  # not the traceback an earlier attempt left on the row
     ):
         return False
     task.refresh_from_db()

@@ -143,6 +143,9 @@ class Signature:
     injected: dict[str, str] = field(default_factory=dict)
     """Parameter name -> the context attribute it receives (``""``: the context itself)."""
     accepts_extra: bool = False
+    check: Callable[[dict[str, Any]], None] | None = None
+    """A further check of parameters that passed the checks above (raises ParameterError):
+    for types whose function takes more than the JSON object says (``tasks_app.backends``)."""
 
     def json_schema(self) -> dict[str, Any]:
         return {
@@ -241,6 +244,8 @@ def validate(signature: Signature, parameters: Any) -> dict[str, Any]:
             out[name] = value
     if errors:
         raise ParameterError(errors)
+    if signature.check is not None:
+        signature.check(out)
     return out
 
 

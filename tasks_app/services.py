@@ -211,11 +211,11 @@ def task_submit(
     the task commits or rolls back with the caller's data.
     """
     prepared = _prepare(task_type=task_type, user=user, parameters=parameters, options=options)
-    return _write(prepared)
+    return _insert(prepared, user)
 
 
-def _write(prepared: _Prepared) -> SubmitResult:
-    """Insert the task, or join the active one holding its key."""
+def _insert(prepared: _Prepared, user: Any) -> SubmitResult:
+    """Insert the prepared task, or join the active one holding its key."""
     for _ in range(MAX_INSERT_TRIES):
         found = inserts.insert_or_find(prepared.new_task(), subscriber_id=prepared.subscriber_id)
         if found is None:
@@ -259,7 +259,7 @@ def task_submit_many(*, items: Sequence[SubmitItem], user: Any) -> list[SubmitRe
         except GTFError as exc:
             raise _at_item(index, exc) from exc
     if not inserts.supports_bulk():
-        return [_write(p) for p in prepared]
+        return [_insert(p, p.user) for p in prepared]
     results: list[SubmitResult | None] = [None] * len(prepared)
     with transaction.atomic(using=router.db_for_write(Task)):
         for start in range(0, len(prepared), BULK_CHUNK):
@@ -275,7 +275,7 @@ def task_submit_many(*, items: Sequence[SubmitItem], user: Any) -> list[SubmitRe
                 elif task.dedup_key in holders:
                     result = SubmitResult(task=holders[task.dedup_key], created=False)
                 else:
-                    result = _write(p)  # its holder ended meanwhile
+                    result = _insert(p, p.user)  # its holder ended meanwhile
                 if p.subscriber_id is not None:
                     subscriptions.append(
                         TaskSubscriber(task_id=result.task.pk, user_id=p.subscriber_id)
@@ -339,8 +339,10 @@ def subscriber_add(*, task: Task, user: Any) -> bool:
 
 def task_rerun(*, task_uuid: Any, user: Any) -> SubmitResult:
     """Submit a finished task again: same type, key, scope, name and parameters, linked to it
-    (``rerun_of``). Staff may rerun any task; a user their own private tasks. If an active task
-    holds the key by now, the caller joins it instead."""
+    (``rerun_of``). Staff may rerun any task; a user their own private tasks; ``user=None`` is
+    a trusted operator. A private task is rerun on behalf of its creator, so the rerun stays
+    theirs whoever asked for it. If an active task holds the key by now, the caller joins it
+    instead."""
     tasks = Task.objects.all() if user is None else Task.objects.visible_to(user)
     old = tasks.filter(uuid=parse_uuid(task_uuid)).first()
     if old is None:
@@ -352,18 +354,26 @@ def task_rerun(*, task_uuid: Any, user: Any) -> SubmitResult:
         raise SubmitForbidden("Only staff, or the creator of a private task, may rerun it.")
     if old.is_active:
         raise TaskNotFinished()
-    prepared = _prepare(
-        task_type=old.task_type,
-        user=user if user is not None else None,
-        parameters=old.parameters,
-        options=SubmitOptions(
-            task_key=old.task_key, scope=old.scope, task_name=old.task_name or None
-        ),
-    )
-    if user is None and old.scope == TaskScope.PRIVATE:
-        raise InvalidInput("scope", "A private task is rerun by its creator or by staff.")
+    submitter = user
+    if old.scope == TaskScope.PRIVATE:
+        submitter = old.created_by
+        if submitter is None:
+            raise SubmitForbidden("The creator of this private task is gone: it cannot be rerun.")
+    try:
+        prepared = _prepare(
+            task_type=old.task_type,
+            user=submitter,
+            parameters=old.parameters,
+            options=SubmitOptions(
+                task_key=old.task_key, scope=old.scope, task_name=old.task_name or None
+            ),
+        )
+    except SubmitForbidden as exc:
+        if user is not None and submitter.pk == user.pk:
+            raise
+        raise SubmitForbidden(f"Its creator may no longer submit this task: {exc.message}") from exc
     prepared.fields["rerun_of_id"] = old.pk
-    return _write(prepared)
+    return _insert(prepared, user)
 
 
 def _locked_visible(user: Any, task_uuid: Any) -> Task:

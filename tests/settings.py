@@ -69,3 +69,4 @@ GTF = {
 }
 # Cluster options a test's workers need (tests.qcluster passes them).
 Q_CLUSTER = {**Q_CLUSTER, **json.loads(os.environ.get("GTF_TEST_Q", "{}"))}
+TASKS = {"default": {"BACKEND": "tasks_app.backends.GTFBackend"}}

@@ -12,6 +12,7 @@ import uuid as uuid_lib
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -19,7 +20,7 @@ from django.utils.translation import ngettext
 from tasks_app import services
 from tasks_app.conf import conf
 from tasks_app.exceptions import GTFError
-from tasks_app.models import Task, TaskStatus, TaskSubscriber
+from tasks_app.models import Task, TaskAttempt, TaskStatus, TaskSubscriber
 from tasks_app.registry import registry
 
 S = TaskStatus
@@ -78,6 +79,34 @@ class TaskSubscriberInline(admin.TabularInline):
         return False
 
 
+class TaskAttemptInline(admin.TabularInline):
+    """The attempts that ended in a retry; the current one is the task's own status and error."""
+
+    model = TaskAttempt
+    fields = ("number", "status", "started_at", "ended_at", "worker_id", "error_type", "error")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False  # the history of a task is written by its runs only
+    verbose_name_plural = _("earlier attempts (ended in a retry)")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("error"))
+    def error(self, attempt: TaskAttempt) -> str:
+        if not conf.EXPOSE_TRACEBACKS or not attempt.error_traceback:
+            return attempt.error_message or "—"
+        return format_html(
+            '{}<details><summary>{}</summary><pre class="gtf-traceback">{}</pre></details>',
+            attempt.error_message,
+            _("traceback"),
+            attempt.error_traceback,
+        )
+
+
 @admin.register(Task)
 class TaskAdmin(NoBulkDeleteMixin, admin.ModelAdmin):  # bulk delete would hit active tasks
     list_display = (
@@ -96,13 +125,23 @@ class TaskAdmin(NoBulkDeleteMixin, admin.ModelAdmin):  # bulk delete would hit a
     list_select_related = ("created_by",)
     list_per_page = 50
     show_full_result_count = False  # COUNT(*) over a big table on every page is not worth it
-    actions = ["abort_selected", "delete_finished"]
-    inlines = [TaskSubscriberInline]
+    actions = ["abort_selected", "rerun_selected", "delete_finished"]
+    inlines = [TaskAttemptInline, TaskSubscriberInline]
     fieldsets = (
         (None, {"fields": ("uuid", "task_type", "task_key", "task_name", "scope")}),
         (
             _("Status"),
-            {"fields": ("status_badge", "progress_bar", "is_abortable", "attempt", "timeout")},
+            {
+                "fields": (
+                    "status_badge",
+                    "progress_bar",
+                    "is_abortable",
+                    "attempt",
+                    "timeout",
+                    "run_after",
+                    "rerun_of_link",
+                )
+            },
         ),
         (_("Data"), {"fields": ("parameters_pretty", "payload_pretty", "result_pretty")}),
         (_("Error"), {"fields": ("error_message", "error_type", "traceback")}),
@@ -140,6 +179,9 @@ class TaskAdmin(NoBulkDeleteMixin, admin.ModelAdmin):  # bulk delete would hit a
         opts = self.opts
         return request.user.is_staff and request.user.has_perm(f"{opts.app_label}.change_task")
 
+    def has_rerun_permission(self, request) -> bool:
+        return self.has_abort_permission(request)
+
     def get_search_results(self, request, queryset, search_term):
         results, distinct = super().get_search_results(request, queryset, search_term)
         with contextlib.suppress(ValueError):
@@ -170,6 +212,15 @@ class TaskAdmin(NoBulkDeleteMixin, admin.ModelAdmin):  # bulk delete would hit a
             f"{percent:.0f}",
             f"{percent:.0f}",
         )
+
+    @admin.display(description=_("rerun of"))
+    def rerun_of_link(self, task: Task) -> str:
+        if task.rerun_of_id is None:
+            return "—"
+        url = reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[task.rerun_of_id]
+        )
+        return format_html('<a href="{}">{}</a>', url, task.rerun_of)
 
     @admin.display(description=_("duration (s)"))
     def duration(self, task: Task) -> str:
@@ -211,6 +262,33 @@ class TaskAdmin(NoBulkDeleteMixin, admin.ModelAdmin):  # bulk delete would hit a
             self.message_user(
                 request,
                 ngettext("Aborted %d task.", "Aborted %d tasks.", done) % done,
+                messages.SUCCESS,
+            )
+        for line in refused:
+            self.message_user(request, line, messages.WARNING)
+
+    @admin.action(description=_("Rerun selected finished tasks"), permissions=["rerun"])
+    def rerun_selected(self, request, queryset):
+        done, refused = 0, []
+        for task in queryset.select_related(None).only("uuid", "task_key"):
+            try:
+                result = services.task_rerun(task_uuid=task.uuid, user=request.user)
+            except GTFError as exc:
+                refused.append(
+                    _("Task %(key)s not rerun: %(error)s")
+                    % {"key": task.task_key, "error": exc.message}
+                )
+            else:
+                done += result.created
+                if not result.created:
+                    refused.append(
+                        _("Task %(key)s: an active task holds its key; that one goes on.")
+                        % {"key": task.task_key}
+                    )
+        if done:
+            self.message_user(
+                request,
+                ngettext("Rerun %d task.", "Rerun %d tasks.", done) % done,
                 messages.SUCCESS,
             )
         for line in refused:

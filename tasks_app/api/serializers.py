@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
@@ -30,6 +32,23 @@ class JSONObjectField(serializers.JSONField):
         return data
 
 
+class AwareDateTimeField(serializers.DateTimeField):
+    """A date and time with its UTC offset: a bare local time is ambiguous, so it is refused."""
+
+    default_error_messages = {
+        "naive": "Give the time zone: Z or an offset such as +02:00.",
+        "out_of_range": "Out of the range of times the server can store.",
+    }
+
+    def enforce_timezone(self, value: datetime.datetime) -> datetime.datetime:
+        if timezone.is_naive(value):
+            self.fail("naive")
+        try:
+            return value.astimezone(datetime.UTC)
+        except OverflowError:
+            self.fail("out_of_range")
+
+
 class UserRefSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk", read_only=True)
     username = serializers.CharField(source="get_username", read_only=True)
@@ -54,6 +73,8 @@ class TaskLinksSerializer(serializers.Serializer):
     status = serializers.URLField()
     abort = serializers.URLField()
     subscribers = serializers.URLField()
+    attempts = serializers.URLField()
+    rerun = serializers.URLField()
 
 
 LINKS = {
@@ -61,8 +82,25 @@ LINKS = {
     "status": "task-status",
     "abort": "task-abort",
     "subscribers": "task-subscribers",
+    "attempts": "task-attempts",
+    "rerun": "task-rerun",
 }
 _PLACEHOLDER = "00000000-0000-4000-8000-000000000000"
+
+
+def _user(request: Any) -> Any:
+    return getattr(request, "user", None)
+
+
+def error_of(row: Any, request: Any) -> dict[str, Any] | None:
+    """The error of a task or an attempt, its traceback for those who may see it."""
+    if not (row.error_message or row.error_type):
+        return None
+    return {
+        "message": row.error_message,
+        "type": row.error_type,
+        "traceback": row.error_traceback if rules.may_see_traceback(_user(request)) else None,
+    }
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -78,6 +116,13 @@ class TaskSerializer(serializers.ModelSerializer):
     created_by = UserRefSerializer(read_only=True, allow_null=True)
     subscriber_count = serializers.SerializerMethodField()
     is_subscribed = serializers.SerializerMethodField()
+    run_after = serializers.DateTimeField(
+        read_only=True, help_text="Not started before this (the next attempt's time after a retry)."
+    )
+    attempt = serializers.IntegerField(
+        read_only=True, help_text="Attempts started so far (see attempts/)."
+    )
+    rerun_of = serializers.SerializerMethodField(help_text="The task this one reruns, if any.")
     links = serializers.SerializerMethodField()
 
     class Meta:
@@ -104,22 +149,23 @@ class TaskSerializer(serializers.ModelSerializer):
             "created_by",
             "subscriber_count",
             "is_subscribed",
+            "run_after",
+            "attempt",
+            "rerun_of",
             "links",
         ]
         read_only_fields = fields
 
     @extend_schema_field(TaskErrorSerializer(allow_null=True))
     def get_error(self, task: Task) -> dict[str, Any] | None:
-        if not (task.error_message or task.error_type):
+        return error_of(task, self.context.get("request"))
+
+    @extend_schema_field(serializers.UUIDField(allow_null=True))
+    def get_rerun_of(self, task: Task) -> str | None:
+        if task.rerun_of_id is None:
             return None
-        request = self.context.get("request")
-        return {
-            "message": task.error_message,
-            "type": task.error_type,
-            "traceback": task.error_traceback
-            if rules.may_see_traceback(getattr(request, "user", None))
-            else None,
-        }
+        annotated = getattr(task, "rerun_of_uuid", None)  # by the list selector: no query
+        return str(annotated if annotated is not None else task.rerun_of.uuid)
 
     def get_subscriber_count(self, task: Task) -> int:
         count = getattr(task, "subscriber_count", None)  # annotated by the list selector
@@ -180,6 +226,51 @@ class TaskSubmitSerializer(serializers.Serializer):
     timeout = serializers.IntegerField(
         min_value=1, max_value=MAX_TIMEOUT, required=False, allow_null=True
     )
+    run_after = AwareDateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="Not started before this time (with its time zone; at most 366 days ahead). "
+        "The task is PENDING until then.",
+    )
+
+
+class NoFieldsSerializer(serializers.Serializer):
+    """A body with nothing to say (an empty object); any field is refused, not ignored."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        extra = sorted(set(self.initial_data or {}))
+        if extra:
+            raise serializers.ValidationError({name: ["Unknown field."] for name in extra})
+        return attrs
+
+
+class AttemptSerializer(serializers.Serializer):
+    """One attempt of a task (``tasks_app.selectors.AttemptView``)."""
+
+    number = serializers.IntegerField(help_text="1 for the first attempt.")
+    status = serializers.ChoiceField(
+        choices=TaskStatus.choices,
+        help_text="How the attempt ended; the task's status for the current attempt.",
+    )
+    started_at = serializers.DateTimeField(allow_null=True)
+    ended_at = serializers.DateTimeField(allow_null=True)
+    duration_seconds = serializers.FloatField(allow_null=True)
+    worker_id = serializers.SerializerMethodField(help_text="Staff only (host:pid of the worker).")
+    error = serializers.SerializerMethodField()
+    is_current = serializers.BooleanField(
+        help_text="The attempt on the task itself (running, or the one that ended it); the "
+        "others ended in a retry."
+    )
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_worker_id(self, attempt: Any) -> str | None:
+        return (
+            attempt.worker_id if rules.is_staff_user(_user(self.context.get("request"))) else None
+        )
+
+    @extend_schema_field(TaskErrorSerializer(allow_null=True))
+    def get_error(self, attempt: Any) -> dict[str, Any] | None:
+        return error_of(attempt, self.context.get("request"))
 
 
 class TaskStatusSerializer(serializers.Serializer):
@@ -208,6 +299,13 @@ class SubscriberSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class BackoffSerializer(serializers.Serializer):
+    base = serializers.FloatField()
+    factor = serializers.FloatField()
+    cap = serializers.FloatField()
+    jitter = serializers.BooleanField()
+
+
 class TaskTypeSerializer(serializers.Serializer):
     """A task type (``tasks_app.ops.task_types.TaskTypeInfo``): registered, or an orphan row.
 
@@ -234,7 +332,16 @@ class TaskTypeSerializer(serializers.Serializer):
     permission = serializers.SerializerMethodField(
         help_text="Django permission required to submit, besides the scope."
     )
-    max_retries = serializers.SerializerMethodField()
+    max_retries = serializers.SerializerMethodField(help_text="The former name of retries.")
+    retries = serializers.SerializerMethodField(
+        help_text="Further attempts after a failed one (retry_on errors, ctx.retry(), lost "
+        "workers); aborts, timeouts and disabled types are never retried."
+    )
+    retry_on = serializers.SerializerMethodField(help_text="Exception classes that earn a retry.")
+    backoff = serializers.SerializerMethodField(
+        help_text="Wait before retry n: base * factor ** (n - 1) seconds, at most cap; with "
+        "jitter, a random time between half of that and all of it."
+    )
     parameters_schema = serializers.SerializerMethodField(
         help_text="JSON Schema of the parameters, derived from the function's signature."
     )
@@ -264,6 +371,21 @@ class TaskTypeSerializer(serializers.Serializer):
 
     def get_max_retries(self, info) -> int | None:
         return info.definition.max_retries if info.definition else None
+
+    def get_retries(self, info) -> int | None:
+        return info.definition.retries if info.definition else None
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField(), allow_null=True))
+    def get_retry_on(self, info) -> list[str] | None:
+        if info.definition is None:
+            return None
+        return [f"{c.__module__}.{c.__qualname__}" for c in info.definition.retry_on]
+
+    @extend_schema_field(BackoffSerializer(allow_null=True))
+    def get_backoff(self, info) -> dict[str, Any] | None:
+        if info.definition is None:
+            return None
+        return BackoffSerializer(info.definition.backoff).data
 
     @extend_schema_field({"type": ["object", "null"], "additionalProperties": True})
     def get_parameters_schema(self, info) -> dict[str, Any] | None:

@@ -24,6 +24,8 @@ from tasks_app.api.permissions import IsActiveUser, MayViewTask
 from tasks_app.api.serializers import (
     AbortRequestSerializer,
     AbortResultSerializer,
+    AttemptSerializer,
+    NoFieldsSerializer,
     SubscriberSerializer,
     TaskSerializer,
     TaskStatusSerializer,
@@ -111,7 +113,10 @@ class TaskViewSet(GTFAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     def create(self, request):
         submit = TaskSubmitSerializer(data=request.data)
         submit.is_valid(raise_exception=True)
-        result = services.task_submit(user=request.user, **submit.validated_data)
+        return self._submitted(services.task_submit(user=request.user, **submit.validated_data))
+
+    def _submitted(self, result: services.SubmitResult) -> Response:
+        """201 with the new task and its Location, or 200 with the active task joined."""
         task = self.get_queryset().filter(pk=result.task.pk).first() or result.task
         data = self.get_serializer(task).data
         if not result.created:
@@ -197,6 +202,41 @@ class TaskViewSet(GTFAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
         rows = TaskSubscriber.objects.filter(task=task).select_related("user")
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(SubscriberSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Attempts of the task, oldest first (tracebacks and workers: staff only)",
+        parameters=[UUID_PARAM],
+        responses=with_errors({200: AttemptSerializer(many=True)}, 404),
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def attempts(self, request, uuid=None):
+        rows = selectors.task_attempts(task=self.get_object())
+        page = self.paginate_queryset(rows)
+        context = self.get_serializer_context()
+        return self.get_paginated_response(AttemptSerializer(page, many=True, context=context).data)
+
+    @extend_schema(
+        summary="Run a finished task again: a new task with its type, key and parameters",
+        description="Staff may rerun any task they see, a user their own private tasks. The "
+        "new task links back (`rerun_of`). If an active task holds the key by now, the caller "
+        "gets that one (200) instead of a new one (201).",
+        parameters=[UUID_PARAM],
+        request=NoFieldsSerializer,
+        responses=with_errors(
+            {
+                201: OpenApiResponse(TaskSerializer, description="The new task."),
+                200: OpenApiResponse(TaskSerializer, description="The active task with its key."),
+            },
+            400,
+            404,
+            409,
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def rerun(self, request, uuid=None):
+        NoFieldsSerializer(data=request.data).is_valid(raise_exception=True)
+        return self._submitted(services.task_rerun(task_uuid=uuid, user=request.user))
 
 
 NAME_PARAM = OpenApiParameter("name", str, OpenApiParameter.PATH, description="Task type name.")

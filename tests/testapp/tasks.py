@@ -155,13 +155,21 @@ def sigkill_me() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
+@task(name="t.flaky", scope="private", retries=2, backoff=0)
+def flaky(ctx: TaskContext, fail_times: int = 1) -> int:
+    """Fails its first ``fail_times`` attempts, then returns the attempt that succeeded."""
+    if ctx.attempt <= fail_times:
+        raise ConnectionError(f"attempt {ctx.attempt} could not connect")
+    return ctx.attempt
+
+
 @task(name="t.secret", scope="private", permission="auth.view_user")
 def secret() -> str:
     return "secret"
 
 
-@task(name="t.flaky", scope="private", retries=2, backoff=0.5, retry_on=(ConnectionError,))
-def flaky(ctx: TaskContext, fail_times: int = 1, error: str = "connection") -> int:
+@task(name="t.flaky_backoff", scope="private", retries=2, backoff=0.5, retry_on=(ConnectionError,))
+def flaky_backoff(ctx: TaskContext, fail_times: int = 1, error: str = "connection") -> int:
     """Fails its first ``fail_times`` attempts, then returns the attempt number."""
     if ctx.attempt <= fail_times:
         if error == "value":
@@ -217,3 +225,8 @@ def paced(ctx: TaskContext, steps: int = 100, seconds: float = 0.2) -> int:
 @task(name="t.paced_shared", scope="shared", timeout=300, abortable=True)
 def paced_shared(ctx: TaskContext, steps: int = 100, seconds: float = 0.2) -> int:
     return _paced(ctx, steps, seconds)
+
+
+# Functions of Django's standard tasks API register as GTF types when their module is imported:
+# import them wherever this module is (test processes and qcluster workers alike).
+from tests.testapp import django_api  # noqa: E402, F401

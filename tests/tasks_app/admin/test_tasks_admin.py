@@ -172,3 +172,56 @@ def test_subscriber_admin_is_read_only(admin_client, user, other):
     delete = reverse("admin:tasks_app_tasksubscriber_delete", args=[sub.pk])
     assert admin_client.post(delete, {"post": "yes"}).status_code == 403
     assert TaskSubscriber.objects.filter(pk=sub.pk).exists()
+
+
+def finish(task, status=S.SUCCESS):
+    lifecycle.advance(task, S.IN_PROGRESS)
+    lifecycle.advance(task, status)
+    return task
+
+
+def test_rerun_selected_goes_through_the_service(admin_client, user):
+    done = finish(make(user, task_key="done"), S.FAILURE)
+    active = make(user, task_key="active")
+    response = admin_client.post(
+        CHANGELIST,
+        {"action": "rerun_selected", "_selected_action": [done.pk, active.pk]},
+        follow=True,
+    )
+    text = response.content.decode()
+    assert "Rerun 1 task." in text
+    assert "Task active not rerun: The task is still active" in text
+    rerun = Task.objects.get(rerun_of=done)
+    assert rerun.status == S.PENDING and rerun.created_by == user and rerun.task_key == "done"
+    page = admin_client.get(change_url(rerun)).content.decode()
+    assert f'href="{change_url(done)}"' in page  # links back to the task it reruns
+
+
+def test_rerun_needs_the_change_permission(client, user, settings):
+    from django.contrib.auth.models import Permission
+
+    settings.GTF = {**settings.GTF, "EXECUTOR": "tests.executors.NullExecutor"}
+    viewer = StaffFactory(username="viewer")
+    view = Permission.objects.get(codename="view_task", content_type__app_label="tasks_app")
+    viewer.user_permissions.add(view)
+    client.force_login(viewer)
+    done = finish(make(user))
+    page = client.get(CHANGELIST).content.decode()
+    assert "rerun_selected" not in page
+    client.post(CHANGELIST, {"action": "rerun_selected", "_selected_action": [done.pk]})
+    assert not Task.objects.filter(rerun_of=done).exists()
+
+
+def test_attempts_inline_shows_each_retried_attempt(admin_client, user, settings):
+    from tasks_app.worker.runner import run_task
+
+    task = make(user, "t.flaky", parameters={"fail_times": 1})
+    run_task(str(task.uuid))
+    run_task(str(task.uuid))
+    page = admin_client.get(change_url(task)).content.decode()
+    assert "earlier attempts (ended in a retry)" in page.lower()
+    assert "attempt 1 could not connect" in page and "builtins.ConnectionError" in page
+    assert '<pre class="gtf-traceback">' in page
+    settings.GTF = {**settings.GTF, "EXPOSE_TRACEBACKS": False}
+    page = admin_client.get(change_url(task)).content.decode()
+    assert "attempt 1 could not connect" in page and "Traceback (most recent" not in page

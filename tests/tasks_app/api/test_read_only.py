@@ -19,6 +19,7 @@ pytestmark = pytest.mark.django_db
 WRITES = [
     ("tasks", "post", "/api/v1/tasks/", {"task_type": "t.shared_noop", "task_key": "new"}),
     ("tasks", "post", "/api/v1/tasks/{uuid}/abort/", {}),
+    ("tasks", "post", "/api/v1/tasks/{uuid}/rerun/", {}),
     ("task_types", "patch", "/api/v1/task-types/t.add/", {"enabled": False}),
     ("schedules", "post", "/api/v1/schedules/", None),
     ("schedules", "put", "/api/v1/schedules/{schedule}/", None),

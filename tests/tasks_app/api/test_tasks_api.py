@@ -54,7 +54,7 @@ def test_representation(client_for, user, other, null_executor):
     assert body["subscriber_count"] == 2 and body["is_subscribed"] is True
     assert body["duration_seconds"] >= 30 and body["ended_at"] is None
     assert body["error"] is None and body["is_abortable"] is False
-    assert set(body["links"]) == {"self", "status", "abort", "subscribers"}
+    assert set(body["links"]) == {"self", "status", "abort", "subscribers", "attempts", "rerun"}
     assert body["links"]["status"].endswith(f"{URL}{uuid}/status/")
 
 

@@ -313,3 +313,60 @@ def test_prune_bad_arguments(args, text):
     _finished(30)
     fails_with(text, "gtf_prune", *args)
     assert Task.objects.count() == 1
+
+
+# -- gtf_rerun -------------------------------------------------------------------------------
+@pytest.mark.django_db
+def test_rerun_a_private_task_as_an_operator(null_executor, user):
+    from tasks_app.services import task_submit
+
+    old = task_submit(task_type="t.add", user=user, parameters={"a": 4}, task_key="k").task
+    lifecycle.advance(old, S.IN_PROGRESS)
+    lifecycle.advance(old, S.FAILURE)
+    out = run("gtf_rerun", str(old.uuid))
+    new = Task.objects.get(rerun_of=old)
+    assert out == f"Rerun as task {new.uuid} (PENDING)\n"
+    assert new.created_by == user and new.parameters == old.parameters and new.task_key == "k"
+    again = run("gtf_rerun", str(old.uuid))
+    assert again == f"An active task holds its key: task {new.uuid} (PENDING)\n"
+
+
+@pytest.mark.django_db
+def test_rerun_as_a_user_applies_their_rules(null_executor, user, other):
+    from tasks_app.services import task_submit
+
+    old = task_submit(task_type="t.add", user=user, parameters={"a": 4}).task
+    lifecycle.advance(old, S.IN_PROGRESS)
+    lifecycle.advance(old, S.SUCCESS)
+    fails_with("Task not found", "gtf_rerun", str(old.uuid), "--user", "bob")
+    assert "Rerun as task" in run("gtf_rerun", str(old.uuid), "--user", "alice")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("args", "text"),
+    [
+        (["not-a-uuid"], "Task not found"),
+        (["00000000-0000-4000-8000-000000000000", "--user", "nobody"], "No user named 'nobody'"),
+    ],
+)
+def test_rerun_bad_arguments(args, text):
+    fails_with(text, "gtf_rerun", *args)
+
+
+@pytest.mark.django_db
+def test_rerun_of_an_active_task_is_refused(null_executor, user):
+    from tasks_app.services import task_submit
+
+    task = task_submit(task_type="t.add", user=user, parameters={"a": 1}).task
+    fails_with("still active", "gtf_rerun", str(task.uuid))
+
+
+@pytest.mark.django_db
+def test_rerun_of_a_private_task_whose_creator_is_gone(null_executor, user):
+    from tasks_app.services import task_submit
+
+    task = task_submit(task_type="t.add", user=user, parameters={"a": 1}).task
+    lifecycle.advance(task, S.ABORTED)
+    user.delete()
+    fails_with("creator of this private task is gone", "gtf_rerun", str(task.uuid))

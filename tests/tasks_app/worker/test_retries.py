@@ -31,7 +31,7 @@ def run(task):
 
 
 def test_a_failure_in_retry_on_is_retried_after_the_backoff(pending):
-    task = pending("t.flaky", fail_times=1)
+    task = pending("t.flaky_backoff", fail_times=1)
     before = timezone.now()
     task = run(task)
     assert task.status == S.PENDING and task.attempt == 1
@@ -50,7 +50,7 @@ def test_a_failure_in_retry_on_is_retried_after_the_backoff(pending):
 
 
 def test_the_budget_ends_in_failure_with_every_attempt_kept(pending):
-    task = pending("t.flaky", fail_times=5)
+    task = pending("t.flaky_backoff", fail_times=5)
     for _ in range(3):
         task = run(task)
     assert task.status == S.FAILURE and task.attempt == 3
@@ -59,7 +59,7 @@ def test_the_budget_ends_in_failure_with_every_attempt_kept(pending):
 
 
 def test_an_error_outside_retry_on_is_final(pending):
-    task = run(pending("t.flaky", fail_times=1, error="value"))
+    task = run(pending("t.flaky_backoff", fail_times=1, error="value"))
     assert task.status == S.FAILURE and not TaskAttempt.objects.filter(task=task).exists()
 
 
@@ -76,14 +76,14 @@ def test_ctx_retry_waits_as_asked_and_counts(pending):
 def test_a_disabled_type_is_not_retried(pending):
     from tasks_app.ops.task_types import task_type_set_enabled
 
-    task = pending("t.flaky", fail_times=1)
-    task_type_set_enabled(name="t.flaky", enabled=False)
+    task = pending("t.flaky_backoff", fail_times=1)
+    task_type_set_enabled(name="t.flaky_backoff", enabled=False)
     task = run(task)
     assert task.status == S.FAILURE
 
 
 def test_abort_during_the_backoff_wait_ends_aborted(pending, user):
-    task = run(pending("t.flaky", fail_times=1))
+    task = run(pending("t.flaky_backoff", fail_times=1))
     assert task.status == S.PENDING
     assert task_abort(task_uuid=task.uuid, user=user).action == "aborted"
     task.refresh_from_db()

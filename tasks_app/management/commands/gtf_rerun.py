@@ -1,0 +1,32 @@
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from tasks_app.exceptions import GTFError
+from tasks_app.services import task_rerun
+
+
+class Command(BaseCommand):
+    help = (
+        "Run a finished task again: a new task with its type, key and parameters, linked to it "
+        "(rerun_of). A private task is rerun for its creator. If an active task holds the key, "
+        "that task is shown instead."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("uuid", help="the finished task's uuid")
+        parser.add_argument(
+            "--user", help="username to rerun as (their rules apply; default: an operator)"
+        )
+
+    def handle(self, *args, **options):
+        user = None
+        if options["user"]:
+            user = get_user_model()._default_manager.filter(username=options["user"]).first()
+            if user is None:
+                raise CommandError(f"No user named {options['user']!r}.")
+        try:
+            result = task_rerun(task_uuid=options["uuid"], user=user)
+        except GTFError as exc:
+            raise CommandError(f"{exc.message} ({options['uuid']})") from exc
+        verb = "Rerun as" if result.created else "An active task holds its key:"
+        self.stdout.write(f"{verb} task {result.task.uuid} ({result.task.status})")
