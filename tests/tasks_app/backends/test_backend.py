@@ -60,7 +60,7 @@ def test_each_function_is_a_gtf_type_named_by_its_module_path():
 def test_gtf_options_of_the_decorator_define_the_type():
     definition = registry.get("tests.testapp.django_api.fails_then_succeeds")
     assert definition.retries == 3 and definition.retry_on == (t.Flaky,)
-    assert definition.backoff == Backoff(base=0.0, factor=1.0)
+    assert definition.backoff == Backoff(base=0.0, factor=1.0, jitter=False)
     assert registry.get("tests.testapp.django_api.keyed_report").scope == "shared"
 
 
