@@ -206,6 +206,18 @@ _BRACKETS = re.compile(r"[^\[\]{}]+")
 _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
+def parse(text: str, *, max_depth: int) -> Any:
+    """The value of JSON ``text``, NaN and Infinity included (so that a validator can refuse
+    them by name). Raises ``ValueError`` for text that is not JSON or nests deeper than
+    ``max_depth``, which is measured first: no text makes the parser recurse too far."""
+    if nested_deeper_than(text, max_depth):
+        raise ValueError(f"the document is nested deeper than {max_depth} levels.")
+    try:
+        return json.loads(text)
+    except RecursionError:  # not expected within max_depth; a ValueError all the same
+        raise ValueError("the document is nested too deeply.") from None
+
+
 def nested_deeper_than(text: str, limit: int) -> bool:
     """Whether the lists and objects of JSON ``text`` nest more than ``limit`` levels, found
     without parsing it (brackets inside strings do not count): linear, no recursion."""

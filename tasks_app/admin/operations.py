@@ -7,10 +7,12 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.forms.fields import InvalidJSONInput
 from django.utils.translation import gettext_lazy as _
 
 from tasks_app.admin.tasks import NoBulkDeleteMixin
 from tasks_app.exceptions import GTFError, InvalidInput, ParameterError
+from tasks_app.jsonvalues import MAX_DEPTH, parse
 from tasks_app.models import Schedule, TaskType
 from tasks_app.ops import schedules
 from tasks_app.ops import task_types as types
@@ -58,10 +60,30 @@ class TaskTypeAdmin(NoBulkDeleteMixin, admin.ModelAdmin):  # orphans are deleted
         self._set_enabled(request, queryset, False)
 
 
+class JSONTextField(forms.JSONField):
+    """JSON typed into a form: nesting bounded before parsing (Django's field lets a
+    RecursionError out), NaN parsed so the services refuse it by name, and the text shown back
+    as typed (a parsed lone surrogate could not be written into the page)."""
+
+    def to_python(self, value):  # type: ignore[no-untyped-def]
+        if self.disabled or value in self.empty_values or not isinstance(value, str):
+            return super().to_python(value)
+        try:
+            return parse(value, max_depth=MAX_DEPTH)
+        except ValueError as exc:
+            raise ValidationError(_("Not JSON: %(error)s"), params={"error": exc}) from None
+
+    def bound_data(self, data, initial):  # type: ignore[no-untyped-def]
+        if self.disabled or data is None:
+            return super().bound_data(data, initial)
+        return InvalidJSONInput(data)
+
+
 class ScheduleForm(forms.ModelForm):
     class Meta:
         model = Schedule
         fields = schedules.FIELDS
+        field_classes = {"parameters": JSONTextField}
 
     def clean(self):
         data = super().clean()

@@ -3,7 +3,6 @@ the JSON parser, the error envelope and handler, the read-only switch, paginatio
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.conf import settings
@@ -15,7 +14,7 @@ from rest_framework.parsers import JSONParser
 
 from tasks_app.api import errors
 from tasks_app.api.read_only import ReadOnlySwitch
-from tasks_app.jsonvalues import MAX_DEPTH, nested_deeper_than
+from tasks_app.jsonvalues import MAX_DEPTH, parse
 
 # Deepest JSON body any GTF endpoint parses: twice the deepest value a setting may allow
 # (parameters and state values sit a level or two inside the body), and far enough from
@@ -36,14 +35,8 @@ class GTFJSONParser(JSONParser):
             raise ParseError(f"Unsupported charset {encoding!r} in the Content-Type.") from None
         except UnicodeDecodeError as exc:
             raise ParseError(f"JSON parse error - {exc}") from None
-        if nested_deeper_than(text, MAX_BODY_DEPTH):
-            raise ParseError(
-                f"JSON parse error - the document is nested deeper than {MAX_BODY_DEPTH} levels."
-            )
         try:
-            return json.loads(text)
-        except RecursionError:  # not expected below MAX_BODY_DEPTH; never a 500 if it happens
-            raise ParseError("JSON parse error - the document is nested too deeply.") from None
+            return parse(text, max_depth=MAX_BODY_DEPTH)
         except ValueError as exc:
             raise ParseError(f"JSON parse error - {exc}") from None
 

@@ -13,6 +13,7 @@ from tasks_app.jsonvalues import (
     find_problem,
     json_safe,
     nested_deeper_than,
+    parse,
     utf8_size,
 )
 
@@ -201,3 +202,14 @@ def test_sizes_are_compact_utf8_json():
 )
 def test_nesting_of_json_text_without_parsing(text, limit, deeper):
     assert nested_deeper_than(text, limit) is deeper
+
+
+def test_parse_keeps_nan_for_the_validators_and_refuses_depth_before_parsing():
+    assert math.isnan(parse('{"a": NaN}', max_depth=2)["a"])
+    assert parse("[[1]]", max_depth=2) == [[1]]
+    with pytest.raises(ValueError, match="nested deeper than 2 levels"):
+        parse("[[[1]]]", max_depth=2)
+    with pytest.raises(ValueError, match="nested deeper than 512 levels"):
+        parse("[" * 10**6, max_depth=512)  # measured, never handed to the parser
+    with pytest.raises(ValueError):
+        parse('{"a": ', max_depth=512)
