@@ -13,9 +13,9 @@ from __future__ import annotations
 import enum
 import itertools
 import json
-import math
 import re
 from dataclasses import dataclass
+from math import isfinite
 from typing import Any
 
 # The deepest nesting any setting may allow: Python's json module, the database drivers and
@@ -83,24 +83,51 @@ def key_rule(key: Any) -> Rule | None:
 
 def _leaf_rule(value: Any) -> Rule | None:
     """The rule a value that is not a list or dict breaks, or None."""
-    kind = type(value)
-    if kind is str:
-        return text_rule(value)
-    if value is None or kind is int or kind is bool:
-        return None
-    if kind is float:
-        return None if math.isfinite(value) else Rule.NAN
     if isinstance(value, str):
         return text_rule(value)
-    if isinstance(value, int):
+    if value is None or isinstance(value, int):  # bool included
         return None
     if isinstance(value, float):
-        return None if math.isfinite(value) else Rule.NAN
+        return None if isfinite(value) else Rule.NAN
     return Rule.TYPE
 
 
-def _items(container: list | dict) -> Any:
-    return iter(container.items()) if isinstance(container, dict) else enumerate(container)
+def _fit_keys(mapping: dict) -> bool:
+    try:
+        keys = "".join(mapping)  # one check for all keys; a key that is not text raises
+    except TypeError:
+        return False
+    return "\x00" not in keys and (keys.isascii() or _SURROGATE.search(keys) is None)
+
+
+def _is_fit(value: list | dict, max_depth: int) -> bool:
+    """Whether a list or dict is fit, found fast in no particular order."""
+    stack = [(value, 0)]
+    while stack:
+        container, depth = stack.pop()
+        if depth >= max_depth:
+            return False
+        if isinstance(container, dict):
+            if not _fit_keys(container):
+                return False
+            children = container.values()
+        else:
+            children = container
+        for child in children:
+            kind = type(child)
+            if kind is str:
+                if "\x00" in child or (not child.isascii() and _SURROGATE.search(child)):
+                    return False
+            elif kind is int or kind is bool or child is None:
+                continue
+            elif kind is float:
+                if not isfinite(child):
+                    return False
+            elif kind is list or kind is dict or isinstance(child, list | dict):
+                stack.append((child, depth + 1))
+            elif _leaf_rule(child) is not None:
+                return False
+    return True
 
 
 def _path(link: tuple | None) -> tuple[str | int, ...]:
@@ -111,16 +138,12 @@ def _path(link: tuple | None) -> tuple[str | int, ...]:
     return tuple(reversed(parts))
 
 
-def find_problem(value: Any, *, max_depth: int) -> Problem | None:
-    """The first part of ``value`` that is not fit (see the module), or None.
+def _items(container: list | dict) -> Any:
+    return iter(container.items()) if isinstance(container, dict) else enumerate(container)
 
-    The outermost list or dict is at depth 0: ``max_depth=1`` allows ``[1]`` but not ``[[1]]``.
-    """
-    if not isinstance(value, list | dict):
-        rule = _leaf_rule(value)
-        return None if rule is None else Problem(rule, (), value)
-    if max_depth < 1:
-        return Problem(Rule.DEPTH, (), value)
+
+def _first_problem(value: list | dict, max_depth: int) -> Problem | None:
+    """The first problem in document order, with its path (slower: run once one is known)."""
     # Each entry: the container's remaining items, whether it is a dict, its path, its depth.
     stack: list[tuple[Any, bool, tuple | None, int]] = [
         (_items(value), isinstance(value, dict), None, 0)
@@ -145,6 +168,21 @@ def find_problem(value: Any, *, max_depth: int) -> Problem | None:
     return None
 
 
+def find_problem(value: Any, *, max_depth: int) -> Problem | None:
+    """The first part of ``value`` that is not fit (see the module), or None.
+
+    The outermost list or dict is at depth 0: ``max_depth=1`` allows ``[1]`` but not ``[[1]]``.
+    """
+    if not isinstance(value, list | dict):
+        rule = _leaf_rule(value)
+        return None if rule is None else Problem(rule, (), value)
+    if max_depth < 1:
+        return Problem(Rule.DEPTH, (), value)
+    if _is_fit(value, max_depth):  # the common case, without keeping paths
+        return None
+    return _first_problem(value, max_depth)
+
+
 def clean_text(text: str) -> str:
     """``text`` with each NUL and lone surrogate replaced by U+FFFD: storable in any column."""
     if "\x00" in text:
@@ -162,30 +200,55 @@ def _meta(value: Any) -> dict[str, str]:
     return {"_type": clean_text(type(value).__qualname__), "_repr": clean_text(text[:MAX_REPR])}
 
 
+def _safe_leaf(value: Any) -> Any:
+    kind = type(value)
+    if kind is str:
+        return value if "\x00" not in value and value.isascii() else _safe_text(value)
+    if kind is int or kind is bool or value is None:
+        return value
+    if kind is float:
+        return value if isfinite(value) else _meta(value)
+    return value if _leaf_rule(value) is None else _meta(value)
+
+
+def _safe_text(text: str) -> Any:
+    return text if text_rule(text) is None else _meta(text)
+
+
 def json_safe(value: Any, *, max_depth: int = RESULT_DEPTH) -> Any:
     """A copy of ``value`` in which each unfit part is replaced by ``{"_type", "_repr"}``
     metadata (a dict with an unfit key as a whole); tuples become lists."""
+    if not isinstance(value, list | tuple | dict):
+        return _safe_leaf(value)
     holder: list[Any] = [None]
-    # Each entry: the source part, the copy's container and slot to fill, the part's depth.
+    # Each entry: a list, tuple or dict to copy, the container and slot of the copy, its depth.
     stack: list[tuple[Any, Any, Any, int]] = [(value, holder, 0, 0)]
     while stack:
         source, target, slot, depth = stack.pop()
-        if isinstance(source, list | tuple):
-            if depth >= max_depth:
+        if depth >= max_depth:
+            target[slot] = _meta(source)
+            continue
+        if isinstance(source, dict):
+            if not _fit_keys(source):
                 target[slot] = _meta(source)
                 continue
-            copy: list[Any] = [None] * len(source)
-            target[slot] = copy
-            stack.extend((item, copy, i, depth + 1) for i, item in enumerate(source))
-        elif isinstance(source, dict):
-            if depth >= max_depth or any(key_rule(k) is not None for k in source):
-                target[slot] = _meta(source)
-                continue
-            mapping = dict.fromkeys(source)  # keeps the key order; values filled below
-            target[slot] = mapping
-            stack.extend((item, mapping, k, depth + 1) for k, item in source.items())
+            copy: Any = dict.fromkeys(source)  # keeps the key order
+            pairs: Any = source.items()
         else:
-            target[slot] = source if _leaf_rule(source) is None else _meta(source)
+            copy = [None] * len(source)
+            pairs = enumerate(source)
+        target[slot] = copy
+        for key, item in pairs:
+            kind = type(item)
+            # Most leaves are kept as they are: tested inline, without a call.
+            if (kind is str and "\x00" not in item and item.isascii()) or (
+                kind is int or kind is bool or item is None
+            ):
+                copy[key] = item
+            elif isinstance(item, list | tuple | dict):
+                stack.append((item, copy, key, depth + 1))
+            else:
+                copy[key] = _safe_leaf(item)
     return holder[0]
 
 
@@ -201,9 +264,12 @@ def utf8_size(value: Any) -> int:
     return len(compact_json(value).encode("utf-8"))
 
 
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_BRACKETS = re.compile(r"[^\[\]{}]+")
-_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+_ESCAPE = re.compile(r"\\.", re.DOTALL)
+_QUOTES_AND_BRACKETS = {c: None for c in range(128) if chr(c) not in '"[]{}'}
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_SQUARE = str.maketrans("{}", "[]")
+_STEP = {"[": 1, "]": -1}
+_PASSES = 16
 
 
 def parse(text: str, *, max_depth: int) -> Any:
@@ -223,5 +289,16 @@ def nested_deeper_than(text: str, limit: int) -> bool:
     without parsing it (brackets inside strings do not count): linear, no recursion."""
     if text.count("[") + text.count("{") <= limit:
         return False  # most bodies: too few brackets to nest that deep
-    brackets = _BRACKETS.sub("", _STRING.sub("", text))
-    return max(itertools.accumulate(map(_STEP.__getitem__, brackets)), default=0) > limit
+    # Drop escapes (an escaped quote ends no string), then all but quotes and brackets, then
+    # the strings: what is left are the brackets that nest, all written as [ and ].
+    skeleton = _ESCAPE.sub("", text).translate(_QUOTES_AND_BRACKETS)
+    outside = "".join(skeleton.split('"')[::2])
+    brackets = _NOT_BRACKET.sub("", outside).translate(_SQUARE)  # non-ASCII text: not JSON
+    # Each pass removes the innermost pairs: one level. Shallow documents end here, fast.
+    depth = 0
+    while depth < _PASSES and "[]" in brackets:
+        brackets = brackets.replace("[]", "")
+        depth += 1
+    if not brackets:
+        return depth > limit
+    return depth + max(itertools.accumulate(map(_STEP.__getitem__, brackets))) > limit

@@ -140,3 +140,13 @@ def test_a_non_string_key_is_refused_through_the_running_task_api(ctx):
         InvalidValue, match=r"Object keys must be strings, not int \(at \$\['a'\]\)"
     ):
         ctx.state.set("k", {"a": {1: "x"}})
+
+
+@pytest.mark.parametrize("key", ["lone\ud800", "\udfff"])
+def test_a_key_with_a_lone_surrogate_is_refused_through_the_running_task_api(ctx, key):
+    # A URL cannot carry one (Django decodes paths with replacement), Python code can.
+    with pytest.raises(InvalidKey, match="control or unprintable"):
+        ctx.state.set(key, 1)
+    with pytest.raises(InvalidKey, match="control or unprintable"):
+        ctx.assets["orders"].set(key, 1)
+    assert TaskState.objects.count() == 0 and AssetState.objects.count() == 0

@@ -1,9 +1,12 @@
 """The one JSON walker: what it finds, where, in which order; the safe copy of results."""
 
+import json
 import math
 import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tasks_app.jsonvalues import (
     MAX_REPR,
@@ -195,6 +198,9 @@ def test_sizes_are_compact_utf8_json():
         ('{"a":' * 600 + "1" + "}" * 600, 512, True),
         ('["' + "[" * 600 + '"]', 512, False),  # brackets inside a string do not nest
         ('["\\"' + "[" * 600 + '"]', 512, False),  # nor after an escaped quote
+        ('["\\\\", "' + "[" * 600 + '"]', 512, False),  # an escaped backslash ends no string
+        ("[" * 300 + "[]" * 300 + "]" * 300, 300, True),  # deep and wide
+        ("[é" * 600, 512, True),  # not JSON, never mind: measured
         ("[[]]" * 1000, 512, False),  # many brackets, shallow
         ("[" * 600, 512, True),  # not JSON at all: still measured, never parsed here
         ("", 0, False),
@@ -213,3 +219,30 @@ def test_parse_keeps_nan_for_the_validators_and_refuses_depth_before_parsing():
         parse("[" * 10**6, max_depth=512)  # measured, never handed to the parser
     with pytest.raises(ValueError):
         parse('{"a": ', max_depth=512)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='[]{}"\\ aé\n'),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.text(alphabet='[]{}"\\ a'), children, max_size=3)
+    ),
+    max_leaves=30,
+)
+
+
+def true_depth(value) -> int:
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, list | dict):
+            deepest = max(deepest, depth)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+@given(json_values, st.integers(min_value=0, max_value=6), st.booleans())
+def test_nesting_measured_without_parsing_is_exact_for_json(value, limit, ascii_only):
+    text = json.dumps(value, ensure_ascii=ascii_only)
+    assert nested_deeper_than(text, limit) is (true_depth(value) > limit)
