@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.forms.fields import InvalidJSONInput
 from django.utils.translation import gettext_lazy as _
 
+from tasks_app.admin.lookups import StorableLookupsMixin
 from tasks_app.admin.tasks import NoBulkDeleteMixin
 from tasks_app.exceptions import GTFError, InvalidInput, ParameterError
 from tasks_app.jsonvalues import MAX_DEPTH, parse
@@ -19,8 +20,9 @@ from tasks_app.ops import task_types as types
 from tasks_app.registry import registry
 
 
+# No bulk delete: orphans are deleted one by one.
 @admin.register(TaskType)
-class TaskTypeAdmin(NoBulkDeleteMixin, admin.ModelAdmin):  # orphans are deleted one by one
+class TaskTypeAdmin(StorableLookupsMixin, NoBulkDeleteMixin, admin.ModelAdmin):
     list_display = ("name", "enabled", "registered", "last_seen_at", "updated_by")
     list_filter = ("enabled",)
     search_fields = ("name",)
@@ -104,7 +106,7 @@ class ScheduleForm(forms.ModelForm):
 
 
 @admin.register(Schedule)
-class ScheduleAdmin(admin.ModelAdmin):
+class ScheduleAdmin(StorableLookupsMixin, admin.ModelAdmin):
     form = ScheduleForm
     list_display = (
         "name",

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from tasks_app import services
+from tasks_app.admin.lookups import StorableLookupsMixin
 from tasks_app.conf import conf
 from tasks_app.exceptions import GTFError
 from tasks_app.models import Task, TaskStatus, TaskSubscriber
@@ -78,8 +79,9 @@ class TaskSubscriberInline(admin.TabularInline):
         return False
 
 
+# No bulk delete: it would hit active tasks.
 @admin.register(Task)
-class TaskAdmin(NoBulkDeleteMixin, admin.ModelAdmin):  # bulk delete would hit active tasks
+class TaskAdmin(StorableLookupsMixin, NoBulkDeleteMixin, admin.ModelAdmin):
     list_display = (
         "short_uuid",
         "task_type",
@@ -230,7 +232,7 @@ class TaskAdmin(NoBulkDeleteMixin, admin.ModelAdmin):  # bulk delete would hit a
 
 
 @admin.register(TaskSubscriber)
-class TaskSubscriberAdmin(admin.ModelAdmin):
+class TaskSubscriberAdmin(StorableLookupsMixin, admin.ModelAdmin):
     list_display = ("task", "user", "subscribed_at")
     list_select_related = ("task", "user")
     search_fields = ("user__username", "task__task_key", "task__task_type")

@@ -142,3 +142,24 @@ def test_schedule_form_refuses_unfit_parameters_and_shows_them_as_typed(
     # The text as typed, not re-encoded from what it parsed to.
     assert html.escape(parameters[:40]) in response.content.decode()
     assert not Schedule.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/tasks_app/task/?status__exact=%00",
+        "/admin/tasks_app/task/?task_type=a%00b",
+        "/admin/tasks_app/task/?q=%00",
+        "/admin/tasks_app/tasksubscriber/?q=%00",
+        "/admin/tasks_app/tasktype/?q=%00",
+        "/admin/tasks_app/schedule/?task_type=%00",
+        "/admin/tasks_app/schedule/?kind__exact=%00",
+        "/admin/state_app/taskstate/?q=%00",
+        "/admin/state_app/assetstate/?asset=%00",
+    ],
+)
+def test_a_filter_with_nul_returns_to_the_unfiltered_list(admin_client_su, url):
+    # As for an unknown lookup; PostgreSQL would refuse the query (a DataError, a 500).
+    response = admin_client_su.get(url)
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")
