@@ -4,8 +4,9 @@ where it is, and one makes a task's return value fit without losing what it was.
 Fit means: lists, dicts with string keys, strings, finite numbers, booleans and null; no NUL
 character in a string or key (PostgreSQL refuses it in text and JSON); no lone surrogate (it is
 not Unicode text: no UTF-8 encoder, database driver or JSON renderer writes it); at most
-``max_depth`` nested lists and dicts. Both walks are iterative, so no value, however deep or
-self-referencing, makes them raise ``RecursionError``.
+``max_depth`` nested lists and dicts. The walks are iterative, so no value, however deep or
+self-referencing, makes them raise ``RecursionError``; JSON text is parsed only once its
+nesting, measured without parsing, is within a bound (:func:`parse`).
 """
 
 from __future__ import annotations
