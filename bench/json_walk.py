@@ -6,9 +6,11 @@ replaced, and the API parser's nesting check versus plain ``json.loads``.
 No database. Each round times the new and the old code back to back on the same value
 (alternating which goes first); the median of the per-round ratios counts and the spread
 shows the rounds' range, which cancels most of the drift of a shared machine. The "before"
-functions below are the replaced code, kept here only as the baseline. The new walk does
-more (NUL and lone surrogates everywhere, a path, no recursion), so a ratio a little under
-1.0 is the price of that; the target is >= 0.7 on every row.
+functions below are the replaced code, kept here only as the baseline. The walks do more
+than before (NUL and lone surrogates everywhere, a path, no recursion); target: each at
+least 0.7x the old speed. The parser's nesting check is a second linear pass over a body
+with more than 512 brackets (none for ordinary bodies); target: at least 0.6x plain
+``json.loads`` on a bracket-heavy 55 KB body.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from typing import Any
 
 from tasks_app.jsonvalues import find_problem, json_safe, parse
 
-TARGET = 0.7
+WALK_TARGET = 0.7
+PARSE_TARGET = 0.6
 
 
 # -- before: the replaced walks -----------------------------------------------------------
@@ -159,14 +162,16 @@ def main() -> None:
                 bucket.append(timings[id(fn)])
             ratios.append(timings[id(old)] / timings[id(new)])
         ratio = statistics.median(ratios)
-        failed |= ratio < TARGET
+        target = PARSE_TARGET if name.startswith("parse") else WALK_TARGET
+        failed |= ratio < target
         print(
             f"{name:>20}: new {statistics.median(new_us):9.1f} us, old "
             f"{statistics.median(old_us):9.1f} us, ratio median {ratio:.2f} "
             f"(spread {min(ratios):.2f}-{max(ratios):.2f})"
-            f"{'' if ratio >= TARGET else '  BELOW TARGET'}"
+            f"{'' if ratio >= target else f'  BELOW TARGET {target}'}"
         )
-    print(f"target: every ratio >= {TARGET}: {'BELOW TARGET' if failed else 'ok'}")
+    verdict = "MISSED" if failed else "ok"
+    print(f"targets (walks >= {WALK_TARGET}, parse >= {PARSE_TARGET}): {verdict}")
 
 
 if __name__ == "__main__":

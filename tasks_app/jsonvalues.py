@@ -265,11 +265,11 @@ def utf8_size(value: Any) -> int:
     return len(compact_json(value).encode("utf-8"))
 
 
-_ESCAPE = re.compile(r"\\.", re.DOTALL)
-_QUOTES_AND_BRACKETS = {c: None for c in range(128) if chr(c) not in '"[]{}'}
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-_SQUARE = str.maketrans("{}", "[]")
-_STEP = {"[": 1, "]": -1}
+_ESCAPE = re.compile(rb"\\.", re.DOTALL)
+_NOT_QUOTE_OR_BRACKET = bytes(b for b in range(256) if b not in b'"[]{}')
+_SQUARE = bytes.maketrans(b"{}", b"[]")
+_STEP = [0] * 256
+_STEP[ord("[")], _STEP[ord("]")] = 1, -1
 _PASSES = 16
 
 
@@ -290,15 +290,16 @@ def nested_deeper_than(text: str, limit: int) -> bool:
     without parsing it (brackets inside strings do not count): linear, no recursion."""
     if text.count("[") + text.count("{") <= limit:
         return False  # most bodies: too few brackets to nest that deep
-    # Drop escapes (an escaped quote ends no string), then all but quotes and brackets, then
-    # the strings: what is left are the brackets that nest, all written as [ and ].
-    skeleton = _ESCAPE.sub("", text).translate(_QUOTES_AND_BRACKETS)
-    outside = "".join(skeleton.split('"')[::2])
-    brackets = _NOT_BRACKET.sub("", outside).translate(_SQUARE)  # non-ASCII text: not JSON
+    data = text.encode("utf-8", "surrogatepass")
+    if b"\\" in data:
+        data = _ESCAPE.sub(b"", data)  # an escaped quote ends no string
+    # Only quotes and brackets are left; "" is an empty string or two strings side by side.
+    skeleton = data.translate(None, _NOT_QUOTE_OR_BRACKET).replace(b'""', b"")
+    brackets = b"".join(skeleton.split(b'"')[::2]).translate(_SQUARE)  # outside strings
     # Each pass removes the innermost pairs: one level. Shallow documents end here, fast.
     depth = 0
-    while depth < _PASSES and "[]" in brackets:
-        brackets = brackets.replace("[]", "")
+    while depth < _PASSES and b"[]" in brackets:
+        brackets = brackets.replace(b"[]", b"")
         depth += 1
     if not brackets:
         return depth > limit
