@@ -14,6 +14,7 @@ from state_app.codec import Undecodable, decode, encode, validate_asset, validat
 from state_app.exceptions import InvalidKey, InvalidValue
 from state_app.models import AssetState, TaskState
 from state_app.stores import AssetStateStore, StateStore, TaskStateStore
+from tasks_app.admin.lookups import StorableLookupsMixin
 
 
 class StateEntryForm(forms.ModelForm):
@@ -100,7 +101,7 @@ class AssetStateForm(StateEntryForm):
         return AssetStateStore(self.cleaned_data.get("asset") or self.instance.asset)
 
 
-class StateEntryAdmin(admin.ModelAdmin):
+class StateEntryAdmin(StorableLookupsMixin, admin.ModelAdmin):
     search_fields = ["key"]
     readonly_fields = ["version", "updated_at"]
 

@@ -8,13 +8,13 @@ validated, whatever the database's own JSON type would do to it.
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from state_app.exceptions import InvalidKey, InvalidValue
 from tasks_app.conf import conf
+from tasks_app.jsonvalues import Problem, Rule, compact_json, find_problem
 
 MAX_KEY_LENGTH = 200
 MAX_ASSET_LENGTH = 255
@@ -61,42 +61,27 @@ def _at(path: str) -> str:
     return f" (at {path})" if path != "$" else ""
 
 
-def _check(value: Any, path: str, depth: int, max_depth: int) -> None:
-    """Walk the value; raise :class:`InvalidValue` at the first rule it breaks."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise InvalidValue("nul", f"Strings must not contain the NUL character{_at(path)}.")
-        return
-    if value is None or isinstance(value, bool | int):
-        return
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise InvalidValue("nan", f"NaN and Infinity are not valid JSON numbers{_at(path)}.")
-        return
-    if isinstance(value, list | dict):
-        if depth >= max_depth:
-            raise InvalidValue(
-                "depth",
-                f"The value is nested deeper than {max_depth} levels (MAX_VALUE_DEPTH){_at(path)}.",
-            )
-        if isinstance(value, list):
-            for i, item in enumerate(value):
-                _check(item, f"{path}[{i}]", depth + 1, max_depth)
-            return
-        for k, item in value.items():
-            if not isinstance(k, str):
-                raise InvalidValue(
-                    "type", f"Object keys must be strings, not {type(k).__name__}{_at(path)}."
-                )
-            if "\x00" in k:
-                raise InvalidValue(
-                    "nul", f"Object keys must not contain the NUL character{_at(path)}."
-                )
-            _check(item, f"{path}[{k!r}]", depth + 1, max_depth)
-        return
-    raise InvalidValue(
+def _invalid(problem: Problem, max_depth: int) -> InvalidValue:
+    """The state rule and message for what the walker found."""
+    at = _at(problem.where())
+    if problem.rule is Rule.KEY_TYPE:
+        return InvalidValue("type", f"Object keys must be strings, not {problem.type_name()}{at}.")
+    if problem.rule is Rule.NUL:
+        what = "Object keys" if problem.in_key else "Strings"
+        return InvalidValue("nul", f"{what} must not contain the NUL character{at}.")
+    if problem.rule is Rule.SURROGATE:
+        return InvalidValue(
+            "unicode", f"Strings must be valid Unicode text (no lone surrogate characters){at}."
+        )
+    if problem.rule is Rule.NAN:
+        return InvalidValue("nan", f"NaN and Infinity are not valid JSON numbers{at}.")
+    if problem.rule is Rule.DEPTH:
+        return InvalidValue(
+            "depth", f"The value is nested deeper than {max_depth} levels (MAX_VALUE_DEPTH){at}."
+        )
+    return InvalidValue(
         "type",
-        f"{type(value).__name__} is not a JSON type{_at(path)}; use lists, objects, "
+        f"{problem.type_name()} is not a JSON type{at}; use lists, objects, "
         "strings, numbers, booleans or null.",
     )
 
@@ -107,17 +92,16 @@ def encode(value: Any) -> str:
         raise InvalidValue(
             "null", "A state value cannot be null at the top level; delete the key instead."
         )
-    _check(value, "$", 0, conf.MAX_VALUE_DEPTH)
+    max_depth = conf.MAX_VALUE_DEPTH
+    problem = find_problem(value, max_depth=max_depth)
+    if problem is not None:
+        raise _invalid(problem, max_depth)
     try:
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-        size = len(text.encode("utf-8"))
-    except UnicodeEncodeError:
-        raise InvalidValue(
-            "unicode", "Strings must be valid Unicode text (no lone surrogate characters)."
-        ) from None
+        text = compact_json(value)
     except ValueError as exc:  # integers beyond Python's digit limit
         raise InvalidValue("number", f"The value cannot be written as JSON: {exc}") from None
     limit = conf.MAX_VALUE_BYTES
+    size = len(text.encode("utf-8"))
     if limit and size > limit:
         raise InvalidValue(
             "size",

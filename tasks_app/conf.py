@@ -20,12 +20,18 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
+from tasks_app.jsonvalues import MAX_DEPTH
+
 # API resources whose write routes ``API_READ_ONLY`` can turn off.
 API_RESOURCES = frozenset({"tasks", "task_types", "schedules", "state"})
 
 
-def _setting(default: Any, doc: str, *, minimum: float | None = None) -> Any:
-    return dataclasses.field(default=default, metadata={"doc": doc, "minimum": minimum})
+def _setting(
+    default: Any, doc: str, *, minimum: float | None = None, maximum: float | None = None
+) -> Any:
+    return dataclasses.field(
+        default=default, metadata={"doc": doc, "minimum": minimum, "maximum": maximum}
+    )
 
 
 def parse_read_only(value: Any) -> frozenset[str]:
@@ -100,9 +106,14 @@ class Settings:
     MAX_VALUE_BYTES: int = _setting(
         65535, "Largest state value in bytes of UTF-8 JSON (0: unlimited).", minimum=0
     )
-    MAX_VALUE_DEPTH: int = _setting(32, "Deepest nesting of a state value.", minimum=1)
+    MAX_VALUE_DEPTH: int = _setting(
+        32, "Deepest nesting of a state value.", minimum=1, maximum=MAX_DEPTH
+    )
     MAX_PARAMETERS_BYTES: int = _setting(
         65536, "Largest task parameters in bytes of UTF-8 JSON.", minimum=2
+    )
+    MAX_PARAMETERS_DEPTH: int = _setting(
+        32, "Deepest nesting of one task parameter's value.", minimum=1, maximum=MAX_DEPTH
     )
     RETENTION_DAYS: int | None = _setting(
         30, "Finished tasks older than this many days are pruned (None: keep).", minimum=1
@@ -172,6 +183,9 @@ def _check_type(name: str, value: Any) -> Any:
     minimum = FIELDS[name].metadata["minimum"]
     if minimum is not None and value < minimum:
         raise ValueError(f"must be at least {minimum}, not {value!r}.")
+    maximum = FIELDS[name].metadata["maximum"]
+    if maximum is not None and value > maximum:
+        raise ValueError(f"must be at most {maximum}, not {value!r}.")
     return value
 
 

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import inspect
 import json
-import math
 import types
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tasks_app.exceptions import InvalidTaskDefinition, ParameterError
+from tasks_app.conf import conf
+from tasks_app.exceptions import InvalidInput, InvalidTaskDefinition, ParameterError
 from tasks_app.extensions import injected_attribute
+from tasks_app.jsonvalues import MAX_DEPTH, Problem, Rule, find_problem, key_rule, utf8_size
 
 _MISSING = object()
 _JSON_TYPES = {
@@ -189,21 +190,81 @@ def read_signature(func: Callable[..., Any]) -> Signature:
 
 
 def _is_json_value(value: Any) -> bool:
+    return find_problem(value, max_depth=MAX_DEPTH) is None
+
+
+def _value_message(problem: Problem, name: str, max_depth: int) -> str:
+    """What is wrong with the value of parameter ``name``, and where inside it."""
+    at = f" (at {problem.where(name)})" if problem.path else ""
+    if problem.rule is Rule.NUL:
+        return f"must not contain the NUL character{at}."
+    if problem.rule is Rule.SURROGATE:
+        return f"must be valid Unicode text (no lone surrogate characters){at}."
+    if problem.rule is Rule.DEPTH:
+        return f"is nested deeper than {max_depth} levels (MAX_PARAMETERS_DEPTH){at}."
+    return f"is not a JSON value (NaN, Infinity and non-JSON types are refused){at}."
+
+
+def _name_message(name: Any) -> str | None:
+    """Why ``name`` cannot be a parameter name, or None. Keyed under ``parameters``: a bad
+    name cannot name its own error (a lone surrogate could not even be sent back)."""
+    rule = key_rule(name)
+    if rule is Rule.KEY_TYPE:
+        return f"parameter names must be strings, not {type(name).__name__}."
+    if rule is Rule.NUL:
+        return f"parameter name {name!r} must not contain the NUL character."
+    if rule is Rule.SURROGATE:
+        return f"parameter name {name!r} must be valid Unicode text (no lone surrogates)."
+    return None
+
+
+def _as_object(parameters: Any) -> dict[str, Any]:
+    """``parameters`` if it is a dict whose names are fit strings ({} for None)."""
+    if parameters is None:
+        return {}
+    if not isinstance(parameters, dict):
+        raise ParameterError({"parameters": "must be a JSON object."})
+    for name in parameters:
+        message = _name_message(name)
+        if message is not None:
+            raise ParameterError({"parameters": message})
+    return parameters
+
+
+def check_values(parameters: Any) -> dict[str, Any]:
+    """Check that ``parameters`` is a JSON object of fit values, whatever the signature (a
+    schedule of a type no code registers is checked this way). Returns it.
+
+    Raises :class:`ParameterError` naming every parameter that is wrong.
+    """
+    parameters = _as_object(parameters)
+    errors = _value_errors(parameters)
+    if errors:
+        raise ParameterError(errors)
+    return parameters
+
+
+def _value_errors(parameters: dict[str, Any]) -> dict[str, str]:
+    max_depth = conf.MAX_PARAMETERS_DEPTH
+    errors = {}
+    for name, value in parameters.items():
+        problem = find_problem(value, max_depth=max_depth)
+        if problem is not None:
+            errors[name] = _value_message(problem, name, max_depth)
+    return errors
+
+
+def check_size(parameters: dict[str, Any]) -> int:
+    """Refuse parameters larger than ``MAX_PARAMETERS_BYTES`` as compact UTF-8 JSON (the
+    one measure of every caller: submit, schedules). Returns the size."""
     try:
-        json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
-def _is_finite_json(value: Any) -> bool:
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, list):
-        return all(_is_finite_json(v) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _is_finite_json(v) for k, v in value.items())
-    return value is None or isinstance(value, str | int | bool)
+        size = utf8_size(parameters)
+    except ValueError as exc:  # an integer beyond Python's digit limit
+        raise InvalidInput("parameters", f"parameters cannot be written as JSON: {exc}") from None
+    limit = conf.MAX_PARAMETERS_BYTES
+    if size > limit:
+        raise InvalidInput("parameters", f"parameters are {size} bytes; the limit is {limit}.")
+    return size
 
 
 def validate(signature: Signature, parameters: Any) -> dict[str, Any]:
@@ -211,10 +272,7 @@ def validate(signature: Signature, parameters: Any) -> dict[str, Any]:
 
     Raises :class:`ParameterError` naming every parameter that is wrong.
     """
-    if parameters is None:
-        parameters = {}
-    if not isinstance(parameters, dict):
-        raise ParameterError({"parameters": "must be a JSON object."})
+    parameters = _as_object(parameters)
     errors: dict[str, str] = {}
     known = {p.name for p in signature.params}
     for name in parameters:
@@ -222,9 +280,8 @@ def validate(signature: Signature, parameters: Any) -> dict[str, Any]:
             errors[name] = "is provided by the framework and cannot be submitted."
         elif name not in known and not signature.accepts_extra:
             errors[name] = "unknown parameter."
-    for name, value in parameters.items():
-        if name not in errors and not _is_finite_json(value):
-            errors[name] = "is not a JSON value (NaN, Infinity and non-JSON types are refused)."
+    for name, message in _value_errors(parameters).items():
+        errors.setdefault(name, message)
     out: dict[str, Any] = {}
     for spec in signature.params:
         if spec.name in parameters:

@@ -4,7 +4,6 @@ rerun."""
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import uuid as uuid_lib
 from collections.abc import Sequence
@@ -29,6 +28,7 @@ from tasks_app.exceptions import (
     TaskNotFinished,
     TaskNotFound,
 )
+from tasks_app.jsonvalues import Rule, text_rule
 from tasks_app.models import TERMINAL_STATUSES, Task, TaskScope, TaskStatus, TaskSubscriber
 from tasks_app.registry import TaskDefinition, registry
 from tasks_app.selectors import parse_uuid
@@ -96,6 +96,10 @@ def clean_label(field: str, value: str | None) -> str | None:
         raise InvalidInput(field, f"{field} is longer than {MAX_KEY_LENGTH} characters.")
     if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in value):
         raise InvalidInput(field, f"{field} must not contain NUL or other control characters.")
+    if text_rule(value) is Rule.SURROGATE:
+        raise InvalidInput(
+            field, f"{field} must be valid Unicode text (no lone surrogate characters)."
+        )
     return value
 
 
@@ -169,11 +173,7 @@ def _prepare(*, task_type: str, user: Any, parameters: Any, options: SubmitOptio
     timeout = _check_timeout(options.get("timeout"))
     run_after = _check_run_after(options.get("run_after"))
     clean_params = params.validate(definition.signature, parameters)
-    size = len(json.dumps(clean_params).encode())
-    if size > conf.MAX_PARAMETERS_BYTES:
-        raise InvalidInput(
-            "parameters", f"parameters are {size} bytes; the limit is {conf.MAX_PARAMETERS_BYTES}."
-        )
+    params.check_size(clean_params)
     availability.check_submit(definition.name)
     user_id = user.pk if user is not None else None
     dedup = (

@@ -7,18 +7,22 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.forms.fields import InvalidJSONInput
 from django.utils.translation import gettext_lazy as _
 
+from tasks_app.admin.lookups import StorableLookupsMixin
 from tasks_app.admin.tasks import NoBulkDeleteMixin
 from tasks_app.exceptions import GTFError, InvalidInput, ParameterError
+from tasks_app.jsonvalues import MAX_DEPTH, parse
 from tasks_app.models import Schedule, TaskType
 from tasks_app.ops import schedules
 from tasks_app.ops import task_types as types
 from tasks_app.registry import registry
 
 
+# No bulk delete: orphans are deleted one by one.
 @admin.register(TaskType)
-class TaskTypeAdmin(NoBulkDeleteMixin, admin.ModelAdmin):  # orphans are deleted one by one
+class TaskTypeAdmin(StorableLookupsMixin, NoBulkDeleteMixin, admin.ModelAdmin):
     list_display = ("name", "enabled", "registered", "last_seen_at", "updated_by")
     list_filter = ("enabled",)
     search_fields = ("name",)
@@ -58,10 +62,30 @@ class TaskTypeAdmin(NoBulkDeleteMixin, admin.ModelAdmin):  # orphans are deleted
         self._set_enabled(request, queryset, False)
 
 
+class JSONTextField(forms.JSONField):
+    """JSON typed into a form: nesting bounded before parsing (Django's field lets a
+    RecursionError out), NaN parsed so the services refuse it by name, and the text shown back
+    as typed (a parsed lone surrogate could not be written into the page)."""
+
+    def to_python(self, value):  # type: ignore[no-untyped-def]
+        if self.disabled or value in self.empty_values or not isinstance(value, str):
+            return super().to_python(value)
+        try:
+            return parse(value, max_depth=MAX_DEPTH)
+        except ValueError as exc:
+            raise ValidationError(_("Not JSON: %(error)s"), params={"error": exc}) from None
+
+    def bound_data(self, data, initial):  # type: ignore[no-untyped-def]
+        if self.disabled or data is None:
+            return super().bound_data(data, initial)
+        return InvalidJSONInput(data)
+
+
 class ScheduleForm(forms.ModelForm):
     class Meta:
         model = Schedule
         fields = schedules.FIELDS
+        field_classes = {"parameters": JSONTextField}
 
     def clean(self):
         data = super().clean()
@@ -82,7 +106,7 @@ class ScheduleForm(forms.ModelForm):
 
 
 @admin.register(Schedule)
-class ScheduleAdmin(admin.ModelAdmin):
+class ScheduleAdmin(StorableLookupsMixin, admin.ModelAdmin):
     form = ScheduleForm
     list_display = (
         "name",

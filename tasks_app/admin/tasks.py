@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from tasks_app import services
+from tasks_app.admin.lookups import StorableLookupsMixin
 from tasks_app.conf import conf
 from tasks_app.exceptions import GTFError
 from tasks_app.models import Task, TaskAttempt, TaskStatus, TaskSubscriber
@@ -107,8 +108,9 @@ class TaskAttemptInline(admin.TabularInline):
         )
 
 
+# No bulk delete: it would hit active tasks.
 @admin.register(Task)
-class TaskAdmin(NoBulkDeleteMixin, admin.ModelAdmin):  # bulk delete would hit active tasks
+class TaskAdmin(StorableLookupsMixin, NoBulkDeleteMixin, admin.ModelAdmin):
     list_display = (
         "short_uuid",
         "task_type",
@@ -308,7 +310,7 @@ class TaskAdmin(NoBulkDeleteMixin, admin.ModelAdmin):  # bulk delete would hit a
 
 
 @admin.register(TaskSubscriber)
-class TaskSubscriberAdmin(admin.ModelAdmin):
+class TaskSubscriberAdmin(StorableLookupsMixin, admin.ModelAdmin):
     list_display = ("task", "user", "subscribed_at")
     list_select_related = ("task", "user")
     search_fields = ("user__username", "task__task_key", "task__task_type")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.exceptions import ParseError
@@ -13,19 +14,31 @@ from rest_framework.parsers import JSONParser
 
 from tasks_app.api import errors
 from tasks_app.api.read_only import ReadOnlySwitch
+from tasks_app.jsonvalues import MAX_DEPTH, parse
+
+# Deepest JSON body any GTF endpoint parses: twice the deepest value a setting may allow
+# (parameters and state values sit a level or two inside the body), and far enough from
+# Python's recursion limit for the parser, the serializers and the renderers at any stack depth.
+MAX_BODY_DEPTH = 2 * MAX_DEPTH
 
 
 class GTFJSONParser(JSONParser):
     """JSON that lets NaN and Infinity through to the validators, which name the field and
-    the rule broken, and answers absurd nesting with a 400 instead of a crash."""
-
-    strict = False
+    the rule broken, and refuses a body nested deeper than ``MAX_BODY_DEPTH`` before parsing
+    it, the same on every Python version."""
 
     def parse(self, stream, media_type=None, parser_context=None):  # type: ignore[no-untyped-def]
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError:
-            raise ParseError("JSON parse error - the document is nested too deeply.") from None
+            text = stream.read().decode(encoding)  # refuses bytes-to-bytes codecs (bz2...)
+        except LookupError:
+            raise ParseError(f"Unsupported charset {encoding!r} in the Content-Type.") from None
+        except UnicodeDecodeError as exc:
+            raise ParseError(f"JSON parse error - {exc}") from None
+        try:
+            return parse(text, max_depth=MAX_BODY_DEPTH)
+        except ValueError as exc:
+            raise ParseError(f"JSON parse error - {exc}") from None
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -28,6 +28,7 @@ from tasks_app.exceptions import (
     ParameterError,
     ServiceUnavailable,
 )
+from tasks_app.jsonvalues import clean_text
 
 logger = logging.getLogger("tasks_app.api")
 
@@ -55,10 +56,17 @@ def error_body(
     errors: dict[str, list[str]] | None = None,
     **details: Any,
 ) -> dict[str, Any]:
-    body: dict[str, Any] = {"detail": detail, "code": code, "field": field}
+    # Messages may quote the input; a lone surrogate in it could not be sent as UTF-8.
+    body: dict[str, Any] = {"detail": clean_text(str(detail)), "code": code, "field": field}
     if errors:
-        body["field"] = field or next(iter(errors))
+        errors = {
+            clean_text(str(name)): [clean_text(str(m)) for m in messages]
+            for name, messages in errors.items()
+        }
+        body["field"] = clean_text(field) if field else next(iter(errors))
         body["errors"] = errors
+    elif field:
+        body["field"] = clean_text(field)
     body.update(details)
     return body
 

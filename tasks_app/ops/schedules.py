@@ -99,10 +99,12 @@ def clean_schedule(values: Mapping[str, Any], *, type_changed: bool = True) -> d
     parameters = out.get("parameters")
     if parameters is None:
         parameters = {}
+    # Measured as each firing's submit will measure it: defaults filled in.
     if definition is not None:
-        params.validate(definition.signature, parameters)
-    elif not isinstance(parameters, dict):
-        raise InvalidInput("parameters", "parameters must be a JSON object.")
+        submitted = params.validate(definition.signature, parameters)
+    else:
+        submitted = params.check_values(parameters)
+    params.check_size(submitted)
     out["parameters"] = parameters
     out["task_key"] = clean_label("task_key", out.get("task_key")) or ""
     scope = out.get("scope")

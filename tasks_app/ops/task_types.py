@@ -16,10 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from tasks_app import availability, lifecycle, rules
-from tasks_app.exceptions import (
-    InvalidInput,
-    TaskTypeNotFound,
-)
+from tasks_app.exceptions import InvalidInput, TaskTypeNotFound
+from tasks_app.jsonvalues import text_rule
 from tasks_app.models import Schedule, Task, TaskStatus, TaskType
 from tasks_app.registry import TaskDefinition, registry
 
@@ -174,11 +172,21 @@ def task_type_list() -> list[TaskTypeInfo]:
     return sorted(infos, key=lambda i: i.name)
 
 
+def _not_found(name: Any) -> TaskTypeNotFound:
+    return TaskTypeNotFound(f"Task type {name!r} is neither registered nor in the type table.")
+
+
+def _storable(name: Any) -> bool:
+    """Whether the type table could hold ``name`` (a database refuses NUL, for one)."""
+    return isinstance(name, str) and text_rule(name) is None
+
+
 def task_type_get(*, name: str) -> TaskTypeInfo:
-    for info in task_type_list():
-        if info.name == name:
-            return info
-    raise TaskTypeNotFound(f"Task type {name!r} is neither registered nor in the type table.")
+    if _storable(name):
+        for info in task_type_list():
+            if info.name == name:
+                return info
+    raise _not_found(name)
 
 
 def task_type_set_enabled(*, name: str, enabled: bool, user: Any = None) -> TaskType:
@@ -186,13 +194,13 @@ def task_type_set_enabled(*, name: str, enabled: bool, user: Any = None) -> Task
     rules.require_staff(user, "Only staff may enable or disable task types.")
     if not isinstance(enabled, bool):
         raise InvalidInput("enabled", "enabled must be true or false.")
+    if not _storable(name):
+        raise _not_found(name)
     with transaction.atomic():
         row = TaskType.objects.select_for_update().filter(name=name).first()
         if row is None:
             if name not in registry:
-                raise TaskTypeNotFound(
-                    f"Task type {name!r} is neither registered nor in the type table."
-                )
+                raise _not_found(name)
             TaskType.objects.bulk_create(
                 [TaskType(name=name, description=registry.get(name).description)],
                 ignore_conflicts=True,

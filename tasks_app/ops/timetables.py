@@ -8,6 +8,7 @@ from croniter import CroniterError, croniter
 from django.utils import timezone
 
 from tasks_app.exceptions import InvalidInput
+from tasks_app.jsonvalues import text_rule
 
 # Django-Q2's scheduler looks for due schedules about every 30 seconds: a shorter interval
 # would silently run every 30 seconds instead.
@@ -34,6 +35,8 @@ def clean_cron(value) -> str:
     """A five-field cron expression (minute hour day-of-month month day-of-week)."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput("cron", "cron must be a non-empty cron expression, e.g. '*/15 * * * *'.")
+    if text_rule(value) is not None:
+        raise InvalidInput("cron", "cron must not contain NUL or lone surrogate characters.")
     expression = " ".join(value.split())
     if len(expression) > MAX_CRON_LENGTH:  # the column size here and in Django-Q2's Schedule
         raise InvalidInput("cron", f"cron is longer than {MAX_CRON_LENGTH} characters.")

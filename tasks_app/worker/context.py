@@ -13,7 +13,7 @@ from typing import Any
 
 from tasks_app import extensions, lifecycle
 from tasks_app.conf import conf
-from tasks_app.jsonsafe import json_safe
+from tasks_app.jsonvalues import json_safe
 from tasks_app.worker import retrying
 
 logger = logging.getLogger("tasks_app.worker.context")

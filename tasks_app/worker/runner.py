@@ -16,7 +16,7 @@ from django.utils import timezone
 from tasks_app import availability, lifecycle
 from tasks_app.conf import conf
 from tasks_app.exceptions import UnknownTaskType
-from tasks_app.jsonsafe import clean_text, json_safe
+from tasks_app.jsonvalues import clean_text, json_safe
 from tasks_app.models import Task, TaskStatus
 from tasks_app.registry import TaskDefinition, registry
 from tasks_app.worker import retrying

@@ -23,7 +23,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from tasks_app import params
 from tasks_app.conf import conf
-from tasks_app.jsonsafe import clean_text
+from tasks_app.jsonvalues import clean_text
 from tasks_app.registry import TaskDefinition, registry
 from tasks_app.worker.context import TaskContext
 

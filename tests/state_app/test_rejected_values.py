@@ -2,6 +2,7 @@
 with the state validator's own message (a test that passes without it is a defect)."""
 
 import json
+import sys
 
 import pytest
 
@@ -30,6 +31,13 @@ VALUES = [
     pytest.param({"k\x00": 1}, "nul", "Object keys must not contain the NUL", id="nul-in-key"),
     pytest.param("x" * 70000, "size", "the limit (MAX_VALUE_BYTES) is 65535", id="oversize"),
     pytest.param(DEEP, "depth", "nested deeper than 32 levels", id="too-deep"),
+    pytest.param(
+        {"a": ["ok", "lone\ud800"]},
+        "unicode",
+        "no lone surrogate characters) (at $['a'][1])",
+        id="lone-surrogate",
+    ),
+    pytest.param({"a": {"\udfff": 1}}, "unicode", "(at $['a'])", id="lone-surrogate-in-key"),
 ]
 
 
@@ -118,3 +126,27 @@ def test_bad_asset_name_through_rest_and_running_task(api, staff, ctx):
     assert "letters, digits and _ . - : only" in response.json()["detail"]
     with pytest.raises(InvalidKey, match="letters, digits and _ . - : only"):
         ctx.assets["bad name!"].set("k", 1)
+
+
+def test_a_value_deeper_than_python_can_recurse_is_refused_by_its_rule(ctx):
+    with pytest.raises(InvalidValue, match="nested deeper than 32 levels") as exc:
+        ctx.state.set("k", nested(sys.getrecursionlimit() * 10))
+    assert exc.value.rule == "depth"
+    assert TaskState.objects.count() == 0
+
+
+def test_a_non_string_key_is_refused_through_the_running_task_api(ctx):
+    with pytest.raises(
+        InvalidValue, match=r"Object keys must be strings, not int \(at \$\['a'\]\)"
+    ):
+        ctx.state.set("k", {"a": {1: "x"}})
+
+
+@pytest.mark.parametrize("key", ["lone\ud800", "\udfff"])
+def test_a_key_with_a_lone_surrogate_is_refused_through_the_running_task_api(ctx, key):
+    # A URL cannot carry one (Django decodes paths with replacement), Python code can.
+    with pytest.raises(InvalidKey, match="control or unprintable"):
+        ctx.state.set(key, 1)
+    with pytest.raises(InvalidKey, match="control or unprintable"):
+        ctx.assets["orders"].set(key, 1)
+    assert TaskState.objects.count() == 0 and AssetState.objects.count() == 0

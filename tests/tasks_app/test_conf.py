@@ -37,3 +37,16 @@ def test_unknown_key_check_warns():
 
     with override_settings(GTF={"TYPO_SETTING": 1}):
         assert [m.id for m in check_gtf_settings()] == ["gtf.W001"]
+
+
+@pytest.mark.parametrize("name", ["MAX_VALUE_DEPTH", "MAX_PARAMETERS_DEPTH"])
+def test_depth_settings_are_bounded_by_what_json_can_nest(name):
+    from tasks_app.checks import check_gtf_settings
+    from tasks_app.jsonvalues import MAX_DEPTH
+
+    with override_settings(GTF={name: MAX_DEPTH}):
+        assert getattr(conf, name) == MAX_DEPTH
+    with override_settings(GTF={name: MAX_DEPTH + 1}):
+        with pytest.raises(ImproperlyConfigured, match=f"must be at most {MAX_DEPTH}, not 257"):
+            getattr(conf, name)
+        assert [m.id for m in check_gtf_settings()] == ["gtf.E003"]

@@ -1,10 +1,10 @@
-import json
 import time
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from tasks_app.exceptions import GTFError
+from tasks_app.jsonvalues import MAX_DEPTH, parse
 from tasks_app.models import TERMINAL_STATUSES, Task, TaskStatus
 from tasks_app.registry import registry
 from tasks_app.services import task_submit
@@ -24,7 +24,7 @@ def parse_parameters(task_type: str, pairs: list[str], raw_json: str | None) -> 
     parameters = {}
     if raw_json is not None:
         try:
-            parameters = json.loads(raw_json)
+            parameters = parse(raw_json, max_depth=MAX_DEPTH)
         except ValueError as exc:
             raise CommandError(f"--parameters is not valid JSON: {exc}") from exc
         if not isinstance(parameters, dict):
@@ -39,7 +39,7 @@ def parse_parameters(task_type: str, pairs: list[str], raw_json: str | None) -> 
             parameters[name] = value
             continue
         try:
-            parameters[name] = json.loads(value)
+            parameters[name] = parse(value, max_depth=MAX_DEPTH)
         except ValueError:
             parameters[name] = value  # the parameter check names the problem
     return parameters

@@ -1,5 +1,7 @@
 """Admin for task types and schedules: changes go through the services."""
 
+import html
+
 import pytest
 
 from tasks_app.models import Schedule, TaskType
@@ -115,3 +117,49 @@ def test_only_orphan_rows_can_be_deleted(admin_client_su):
     assert response.status_code == 302
     assert not TaskType.objects.filter(name="gone.table").exists()
     assert TaskType.objects.filter(name="t.add").exists()
+
+
+@pytest.mark.parametrize(
+    ("parameters", "text"),
+    [
+        ('{"marker": ' + "[" * 5000 + "]" * 5000 + "}", "nested deeper than 256 levels"),
+        ('{"marker": ' + "[" * 200 + "]" * 200 + "}", "nested deeper than 32 levels"),
+        ('{"marker": "a\\ud800"}', "no lone surrogate characters"),
+        ('{"marker": "a\\u0000"}', "must not contain the NUL character"),
+        ('{"\\udfff": 1}', "must be valid Unicode text"),
+        ('{"marker": NaN}', "is not a JSON value"),
+        ('{"marker": ', "Not JSON"),
+    ],
+)
+def test_schedule_form_refuses_unfit_parameters_and_shows_them_as_typed(
+    admin_client_su, parameters, text
+):
+    response = admin_client_su.post(
+        f"{SCHEDULES}add/", form(task_type="t.abortable", parameters=parameters)
+    )
+    assert response.status_code == 200
+    assert text in " ".join(response.context["adminform"].form.errors["parameters"])
+    # The text as typed, not re-encoded from what it parsed to.
+    assert html.escape(parameters[:40]) in response.content.decode()
+    assert not Schedule.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/tasks_app/task/?status__exact=%00",
+        "/admin/tasks_app/task/?task_type=a%00b",
+        "/admin/tasks_app/task/?q=%00",
+        "/admin/tasks_app/tasksubscriber/?q=%00",
+        "/admin/tasks_app/tasktype/?q=%00",
+        "/admin/tasks_app/schedule/?task_type=%00",
+        "/admin/tasks_app/schedule/?kind__exact=%00",
+        "/admin/state_app/taskstate/?q=%00",
+        "/admin/state_app/assetstate/?asset=%00",
+    ],
+)
+def test_a_filter_with_nul_returns_to_the_unfiltered_list(admin_client_su, url):
+    # As for an unknown lookup; PostgreSQL would refuse the query (a DataError, a 500).
+    response = admin_client_su.get(url)
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")

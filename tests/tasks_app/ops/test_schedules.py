@@ -10,11 +10,13 @@ import pytest
 from django_q.models import Schedule as QSchedule
 
 from tasks_app.exceptions import InvalidInput, ParameterError, StaffRequired, UnknownTaskType
+from tasks_app.jsonvalues import utf8_size
 from tasks_app.models import Schedule, ScheduleOutcome, Task, TaskStatus
 from tasks_app.ops import schedules
 from tasks_app.ops import task_types as types
 from tasks_app.ops.timetables import cron_next, interval_next
 from tasks_app.registry import registry
+from tasks_app.services import task_submit
 from tests.qcluster import DJANGO_Q_EXECUTOR
 
 pytestmark = pytest.mark.django_db
@@ -262,3 +264,79 @@ def test_install_all_repairs_the_scheduler(django_q_executor):
         QSchedule.objects.filter(name__startswith="gtf.schedule.").values_list("name", flat=True)
     )
     assert names == {f"gtf.schedule.{schedule.pk}"}
+
+
+# -- text and size of what a schedule stores ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "text"),
+    [
+        ({"name": "a\x00b"}, "name", "must not contain NUL or other control characters"),
+        ({"name": "a\ud800"}, "name", "no lone surrogate characters"),
+        ({"task_key": "k\x00"}, "task_key", "must not contain NUL or other control characters"),
+        ({"task_key": "\udfff"}, "task_key", "no lone surrogate characters"),
+        ({"cron": "0 3 * * \x00"}, "cron", "must not contain NUL or lone surrogate characters"),
+        ({"cron": "0 3 * * \ud800"}, "cron", "must not contain NUL or lone surrogate characters"),
+    ],
+)
+def test_nul_and_lone_surrogates_are_refused_naming_the_field(values, field, text):
+    with pytest.raises(InvalidInput, match=re.escape(text)) as exc:
+        create(**values)
+    assert exc.value.field == field
+    assert not Schedule.objects.exists()
+
+
+@pytest.mark.parametrize("marker", ["a\x00", "a\ud800"])
+def test_parameters_with_nul_or_lone_surrogates_are_refused(marker):
+    with pytest.raises(ParameterError) as exc:
+        create(task_type="t.abortable", parameters={"marker": marker})
+    assert list(exc.value.errors) == ["marker"]
+    assert not Schedule.objects.exists()
+
+
+def sized(limit: int) -> dict:
+    """Parameters of t.abortable whose submit, defaults filled in, is ``limit`` bytes."""
+    base = utf8_size({"seconds": 30.0, "marker": ""})
+    return {"marker": "x" * (limit - base)}
+
+
+def test_parameters_over_the_limit_are_refused_at_create_as_submit_would(settings, user):
+    settings.GTF = {**settings.GTF, "MAX_PARAMETERS_BYTES": 100}
+    fits = create(task_type="t.abortable", parameters=sized(100))
+    over = {"marker": sized(100)["marker"] + "é"}  # two bytes more
+    with pytest.raises(InvalidInput, match="parameters are 102 bytes; the limit is 100") as exc:
+        create(name="over", task_type="t.abortable", parameters=over)
+    assert exc.value.field == "parameters"
+    with pytest.raises(InvalidInput, match="parameters are 102 bytes; the limit is 100"):
+        task_submit(task_type="t.abortable", user=user, parameters=over)
+    assert list(Schedule.objects.values_list("name", flat=True)) == [fits.name]
+
+
+def test_a_schedule_at_the_limit_fires(settings, null_executor):
+    settings.GTF = {**settings.GTF, "MAX_PARAMETERS_BYTES": 100}
+    schedule = create(task_type="t.abortable", parameters=sized(100))
+    assert schedules.schedule_fire(schedule.pk) == O.SUBMITTED
+
+
+def test_parameters_over_the_limit_are_refused_at_update(settings):
+    schedule = create(task_type="t.abortable", parameters={"marker": "m"})
+    settings.GTF = {**settings.GTF, "MAX_PARAMETERS_BYTES": 100}
+    with pytest.raises(InvalidInput, match="the limit is 100") as exc:
+        schedules.schedule_update(schedule=schedule, changes={"parameters": sized(101)})
+    assert exc.value.field == "parameters"
+    schedule.refresh_from_db()
+    assert schedule.parameters == {"marker": "m"}
+
+
+def test_an_orphan_schedules_parameters_are_still_checked(settings, temporary_type):
+    schedule = create(task_type=temporary_type, parameters={"n": 2})
+    registry.unregister(temporary_type)
+    with pytest.raises(ParameterError) as exc:
+        schedules.schedule_update(schedule=schedule, changes={"parameters": {"n": "a\x00"}})
+    assert exc.value.errors == {"n": "must not contain the NUL character."}
+    settings.GTF = {**settings.GTF, "MAX_PARAMETERS_BYTES": 20}
+    with pytest.raises(InvalidInput, match="the limit is 20"):
+        schedules.schedule_update(schedule=schedule, changes={"parameters": {"n": "x" * 20}})
+    schedule.refresh_from_db()
+    assert schedule.parameters == {"n": 2}

@@ -63,6 +63,18 @@ def test_enable_unknown_type_is_not_found():
         types.task_type_set_enabled(name="nope", enabled=False)
 
 
+@pytest.mark.parametrize("name", ["a\x00b", "t.add\x00", "t.add\ud800", "\udfff"])
+def test_a_name_the_table_cannot_hold_is_not_found_before_any_query(
+    name, django_assert_num_queries
+):
+    # PostgreSQL refuses NUL in a query, every database a lone surrogate: never a 500.
+    with django_assert_num_queries(0), pytest.raises(TaskTypeNotFound) as exc:
+        types.task_type_set_enabled(name=name, enabled=False)
+    assert "\\x00" in exc.value.message or "\\ud" in exc.value.message  # escaped, sendable
+    with django_assert_num_queries(0), pytest.raises(TaskTypeNotFound):
+        types.task_type_get(name=name)
+
+
 def test_orphans_come_from_table_pending_tasks_and_schedules():
     TaskType.objects.create(name="gone.table")
     Task.objects.create(task_type="gone.task", task_key="k", scope="shared")
