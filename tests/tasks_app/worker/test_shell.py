@@ -129,7 +129,8 @@ def test_timeout_kills_the_process_group(staff, settings, tmp_path):
     ).task
     task.refresh_from_db()
     assert task.status == S.TIMED_OUT
-    assert task.duration_seconds < 10
+    # Far below the command's 60 s and its 120 s sleep, with room for a loaded machine.
+    assert task.duration_seconds < 30
     for pid in map(int, pidfile.read_text().split()):
         assert not _alive(pid), f"process {pid} of the group survived"
 
