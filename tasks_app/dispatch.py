@@ -65,6 +65,8 @@ class Executor:
     #: Whether tasks reach workers as messages pushed to a broker (which can lose them), so the
     #: reaper must push again what the queue lost; False when the task rows are the queue.
     pushes_messages: bool = False
+    #: What the executor raises inside a task it stops at its hard timeout.
+    hard_timeout_errors: tuple[type[BaseException], ...] = ()
 
     def enqueue(self, task: Task) -> None:
         """Hand one submitted task over."""

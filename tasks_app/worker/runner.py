@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from tasks_app import availability, lifecycle
 from tasks_app.conf import conf
+from tasks_app.dispatch import get_executor
 from tasks_app.exceptions import UnknownTaskType
 from tasks_app.jsonvalues import clean_text, json_safe
 from tasks_app.models import Task, TaskStatus
@@ -116,12 +117,12 @@ class Execution:
         token = self.ctx.activate()
         try:
             self.outcome.result = self._call()
-        except SystemExit as exc:
-            # Django-Q2's hard timeout raises a SystemExit subclass inside the task.
+        except get_executor().hard_timeout_errors as exc:
+            # The executor stops a task past its hard timeout by raising inside it.
             self.outcome.error = exc
             self.outcome.hard_timeout = True
-        except (Exception, asyncio.CancelledError) as exc:
-            self.outcome.error = exc
+        except (Exception, asyncio.CancelledError, SystemExit) as exc:
+            self.outcome.error = exc  # sys.exit() in a task is its failure, not the worker's
         finally:
             watcher.unwatch(watch)
             self.ctx.deactivate(token)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sys
 import time
 from typing import Literal
 
@@ -230,3 +231,8 @@ def paced_shared(ctx: TaskContext, steps: int = 100, seconds: float = 0.2) -> in
 # Functions of Django's standard tasks API register as GTF types when their module is imported:
 # import them wherever this module is (test processes and qcluster workers alike).
 from tests.testapp import django_api  # noqa: E402, F401
+
+
+@task(name="t.exits", scope="private")
+def exits() -> None:
+    sys.exit(3)

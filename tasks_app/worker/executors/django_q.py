@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.brokers.orm import ORM
 from django_q.conf import Conf
+from django_q.exceptions import TimeoutException
 from django_q.models import OrmQ, Schedule
 from django_q.signals import post_spawn
 
@@ -39,6 +40,7 @@ class DjangoQExecutor(Executor):
     supports_periodic = True
     supports_schedules = True
     supports_queue_inspection = True
+    hard_timeout_errors = (TimeoutException,)
 
     @property
     def pushes_messages(self) -> bool:

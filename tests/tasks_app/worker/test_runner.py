@@ -120,3 +120,8 @@ def test_aborted_pending_task_is_not_started(user, django_capture_on_commit_call
 
 def test_missing_task_is_ignored(db):
     assert run_task("6b0e4bd6-6a3a-4b43-9d7c-0a1d8ef1d8d1") is None
+
+
+def test_sys_exit_in_a_task_is_its_failure_not_a_timeout(run):
+    task = run("t.exits")
+    assert task.status == S.FAILURE and task.error_type == "builtins.SystemExit"
