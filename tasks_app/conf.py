@@ -109,6 +109,9 @@ class Settings:
     API_READ_ONLY: frozenset[str] = _setting(
         frozenset(), "API resources whose writes are off: a list of names or True for all."
     )
+    LIST_COUNT_CAP: int = _setting(
+        10000, "Task lists count exactly up to this many rows; beyond it they estimate.", minimum=1
+    )
     AUTODISCOVER_MODULE: str | None = _setting(
         "tasks", "Module of each installed app imported at start-up (None: none)."
     )
