@@ -132,12 +132,11 @@ class TaskListing(Listing):
         """The first ``stop`` visible tasks: at most ``stop`` from each walk, merged."""
         own = self.tasks.owned_by(self.user).values("id")[:stop]
         followed = self._followed().order_by(*SUBSCRIPTION_ORDER[self.order]).values("id")[:stop]
-        # Unordered parts: SQLite allows ORDER BY only on the whole compound.
-        parts = [
-            with_list_columns(Task.objects.filter(id__in=ids), user=self.user).order_by()
-            for ids in (own, followed)
-        ]
-        return parts[0].union(parts[1], all=True).order_by(*self.order)
+        # Each walk in a subquery of its own: SQLite takes no LIMIT on a part of a UNION.
+        ids = Task.objects.filter(id__in=own).values("id").order_by()
+        ids = ids.union(Task.objects.filter(id__in=followed).values("id").order_by(), all=True)
+        page = Task.objects.filter(id__in=ids).order_by(*self.order)
+        return with_list_columns(page, user=self.user)
 
     def _followed(self) -> QuerySet[Task]:
         return self.tasks.filter(
