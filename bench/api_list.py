@@ -56,6 +56,7 @@ def fill(n_tasks: int) -> None:
     from django.contrib.auth import get_user_model
     from django.db import connection
 
+    from state_app.models import TaskState
     from tasks_app.models import Task, TaskSubscriber
 
     User = get_user_model()
@@ -74,7 +75,7 @@ def fill(n_tasks: int) -> None:
     user_ids = [u.pk for u in users[:USERS]]
     staff_id = users[-1].pk
     now = datetime.now(UTC)
-    tasks, subs = io.StringIO(), io.StringIO()
+    tasks, subs, state = io.StringIO(), io.StringIO(), io.StringIO()
     started = time.perf_counter()
     for i in range(1, n_tasks + 1):
         status, scope = pick(rng, STATUSES), pick(rng, SCOPES)
@@ -120,6 +121,10 @@ def fill(n_tasks: int) -> None:
             followers = {creator, *rng.sample(user_ids, rng.randint(0, 3))}
             for uid in followers:
                 subs.write(f"{i}\t{uid}\t{created.isoformat()}\t{scope}\t{created.isoformat()}\n")
+        if i % 10 == 0:
+            # One task in ten kept a state entry, expiring 30 days after it was written.
+            expires = (created + timedelta(days=30)).isoformat()
+            state.write(f'{i}\tcursor\t{{"page": {i}}}\t1\t{created.isoformat()}\t{expires}\n')
     with connection.cursor() as cur:
         raw = cur.cursor
         with raw.copy(f"COPY {Task._meta.db_table} ({TASK_COLUMNS}) FROM STDIN") as copy:
@@ -129,12 +134,18 @@ def fill(n_tasks: int) -> None:
             "(task_id, user_id, subscribed_at, task_scope, task_created_at) FROM STDIN"
         ) as copy:
             copy.write(subs.getvalue())
+        with raw.copy(
+            f"COPY {TaskState._meta.db_table} "
+            "(task_id, key, value, version, updated_at, expires_at) FROM STDIN"
+        ) as copy:
+            copy.write(state.getvalue())
         cur.execute(
             f"SELECT setval(pg_get_serial_sequence('{Task._meta.db_table}', 'id'), %s)",
             [n_tasks],
         )
         cur.execute(f"VACUUM ANALYZE {Task._meta.db_table}")
         cur.execute(f"VACUUM ANALYZE {TaskSubscriber._meta.db_table}")
+        cur.execute(f"VACUUM ANALYZE {TaskState._meta.db_table}")
     print(f"inserted {n_tasks} tasks in {time.perf_counter() - started:.1f} s")
 
 
