@@ -87,8 +87,8 @@ class TaskListing(Listing):
     first). Staff read it as it is. For anyone else, newest or oldest first, a page is read
     from two index walks, each stopping once it has the page: the user's private tasks
     (``gtf_task_owner_scope_status``) and their subscriptions (``gtf_subscriber_user_newest``),
-    reading a subscribed task's row only to test the filters. Other orders sort every
-    visible task that matches.
+    reading a subscribed task's row only to test the filters. Other orders read and sort
+    every visible task that matches.
     """
 
     def __init__(self, *, user: Any, tasks: TaskQuerySet) -> None:
@@ -108,7 +108,7 @@ class TaskListing(Listing):
         elif self._walkable():
             page = self._walks(stop)
         else:
-            page = with_list_columns(self.tasks.visible_to(self.user), user=self.user)
+            page = with_list_columns(self.tasks.filter(id__in=self._all_ids()), user=self.user)
         return list(page[start:stop])
 
     def count_upto(self, limit: int) -> int:
@@ -144,9 +144,15 @@ class TaskListing(Listing):
         )
 
     def _visible_ids(self) -> QuerySet:
+        """Ids of the visible tasks that match the filters."""
+        if not self.tasks.query.has_filters():  # nothing to test on the task rows
+            return self._all_ids()
         own = self.tasks.owned_by(self.user).order_by().values("id")
-        if self.tasks.query.has_filters():
-            followed = self._followed().order_by().values("id")
-        else:  # nothing to test on the task rows: the subscriptions' index alone
-            followed = TaskSubscriber.objects.shared_with(self.user).order_by().values("task_id")
+        return own.union(self._followed().order_by().values("id"), all=True)
+
+    def _all_ids(self) -> QuerySet:
+        """Ids of every task the user may see, from the two indexes alone: one id list
+        (UNION ALL), not an OR, so the database starts from the user's own rows."""
+        own = Task.objects.owned_by(self.user).order_by().values("id")
+        followed = TaskSubscriber.objects.shared_with(self.user).order_by().values("task_id")
         return own.union(followed, all=True)

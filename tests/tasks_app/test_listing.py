@@ -214,3 +214,12 @@ def test_a_users_first_page_reads_about_the_rows_it_shows(user, other):
     assert len(page) == 26
     (query,) = captured.captured_queries
     assert task_rows_read(query["sql"]) <= 4 * 26, explain(query["sql"])
+
+
+@pytest.mark.parametrize("who", ["alice", "bob", "gone", "staff", "anonymous"])
+def test_finding_one_task_follows_the_same_rule(people, mixed, who):
+    user = people[who]
+    followed = set(TaskSubscriber.objects.values_list("task_id", "user_id"))
+    for task in mixed:
+        rule = rules.may_see(user, task, is_subscribed=lambda t=task: (t.pk, user.pk) in followed)
+        assert Task.objects.visible_to(user).filter(uuid=task.uuid).exists() == rule, task
