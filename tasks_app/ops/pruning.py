@@ -24,9 +24,7 @@ def _positive(field: str, value) -> int:
 def prunable(*, older_than_days: int, now: datetime | None = None):
     """Finished tasks that ended more than ``older_than_days`` days ago."""
     cutoff = (now or timezone.now()) - timedelta(days=older_than_days)
-    # A task is created before it ends: the created_at bound lets the database read only
-    # old tasks (index gtf_task_created) instead of the whole table for each batch.
-    return Task.objects.finished().filter(ended_at__lt=cutoff, created_at__lt=cutoff)
+    return Task.objects.finished().filter(ended_at__lt=cutoff)
 
 
 def prune(
