@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connections
 from django.db.models import QuerySet
@@ -66,7 +67,10 @@ def planner_estimate(queryset: QuerySet) -> int | None:
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
         return None
-    sql, params = queryset.order_by().query.get_compiler(queryset.db).as_sql()
+    try:
+        sql, params = queryset.order_by().query.get_compiler(queryset.db).as_sql()
+    except EmptyResultSet:  # a filter that matches nothing, known without asking
+        return 0
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]

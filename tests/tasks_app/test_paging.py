@@ -91,5 +91,6 @@ def test_on_postgresql_beyond_the_cap_the_count_is_the_planner_estimate(tasks):
 def test_other_databases_give_no_estimate(db):
     if connection.vendor == "postgresql":
         assert isinstance(planner_estimate(Task.objects.all()), int)
+        assert planner_estimate(Task.objects.filter(pk__in=[])) == 0
     else:
         assert planner_estimate(Task.objects.all()) is None
