@@ -127,9 +127,19 @@ def queries():
             TaskSubscriber.objects.filter(task_id=followed).order_by("subscribed_at", "id")[:26]
         ),
     )
+    # Entries expire 60 days ago to 30 days ahead; run hourly, cleanup finds the last hour's.
+    cleaned = now - timedelta(days=59, hours=23)
     yield (
-        "state cleanup: expired entries",
-        *sql_of(TaskState.objects.expired(now).order_by("pk").values_list("pk")[:1000]),
+        "state cleanup: an hour's expired entries",
+        *sql_of(TaskState.objects.expired(cleaned).order_by("pk").values_list("pk")[:1000]),
+    )
+    yield (
+        "state get/set: an entry by task and key",
+        *sql_of(
+            TaskState.objects.filter(task_id=10, key="cursor").values_list("value", "expires_at")[
+                :1
+            ]
+        ),
     )
 
 
