@@ -45,7 +45,8 @@ def _create_database(cfg: dict) -> None:
 
 
 def reset_queue() -> None:
-    """Empty GTF's and Django-Q2's tables, and the Redis queue, so each run starts the same."""
+    """Empty GTF's and Django-Q2's tables and the broker's queue, so each run starts from
+    the same state."""
     from django.db import connection
     from django_q.brokers import get_broker
 
@@ -54,6 +55,8 @@ def reset_queue() -> None:
             "TRUNCATE tasks_app_tasksubscriber, tasks_app_taskattempt, tasks_app_task,"
             " tasks_app_clusternode, django_q_ormq, django_q_task RESTART IDENTITY CASCADE"
         )
+    # A Redis queue lives outside the database: left over, its messages would run in the
+    # next round, which then waits for a count of results it never sees.
     get_broker().purge_queue()
 
 

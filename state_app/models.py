@@ -41,6 +41,7 @@ class TaskState(StateEntry):
         verbose_name=_("task"),
         on_delete=models.CASCADE,
         related_name="state_entries",
+        db_index=False,  # gtf_taskstate_unique_key starts with it
     )
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
 

@@ -1,4 +1,4 @@
-"""Who may read and change state (issue 5; DESIGN §5 for task visibility)."""
+"""Who may read and change state (task state: whoever may see the task)."""
 
 from __future__ import annotations
 

@@ -1,21 +1,23 @@
 """Task and asset state stores: the services every caller uses (running tasks, REST, admin).
 
-Each write validates through :mod:`state_app.codec`, bumps ``version`` in the database
-(``version = version + 1``) and, when an expected version is given, is a conditional UPDATE.
+Each write validates through :mod:`state_app.codec` and bumps ``version`` while it holds the
+row: ``set`` and ``update`` lock it and write the locked version + 1; ``patch`` and
+``delete`` are conditional statements on the expected version.
 Reads see only live entries: expiry is checked by every query, not left to cleanup.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from state_app.codec import Undecodable, decode, encode, validate_asset, validate_key
@@ -158,14 +160,14 @@ class StateStore:
     def get(self, key: str, default: Any = None) -> Any:
         """The value of ``key``, or ``default``; an :class:`Undecodable` for a broken row."""
         key = validate_key(key)
-        columns = ("value", "expires_at") if self.model.EXPIRES else ("value",)
 
         def read():
             # Only the columns a value needs: this is the hot path of running tasks.
-            found = list(self._lookup(key).values_list(*columns)[:1])
-            if not found:
+            rows = _columns(self.model, "value", *_expiry(self.model))
+            found = _first(rows.filter(**self._owner(), key=key))
+            if found is None:
                 return default
-            text, expires_at = (*found[0], None)[:2]
+            text, expires_at = (*found, None)[:2]
             if expires_at is not None and expires_at <= timezone.now():
                 return default
             return decode_logged(self.model, key, text)
@@ -268,12 +270,16 @@ class StateStore:
                     raise missing from None
         return write()
 
-    def _locked(self, key: str, *, with_value: bool) -> StateEntry | None:
+    def _locked(self, key: str, *, with_value: bool) -> Locked | None:
         """The row of ``key`` (live or expired), locked until the transaction ends."""
-        rows = self._lookup(key).select_for_update()
-        if not with_value:  # a set replaces the value unseen: skip reading up to 64 KB
-            rows = rows.only(*(["version", "expires_at"] if self.model.EXPIRES else ["version"]))
-        return rows.first()
+        # A set replaces the value unseen: it does not read its up to 64 KB.
+        names = ("pk", "version", *_expiry(self.model), *(("value",) if with_value else ()))
+        rows = _columns(self.model, *names, for_update=True)
+        found = _first(rows.filter(**self._owner(), key=key))
+        if found is None:
+            return None
+        row = dict(zip(names, found, strict=True))
+        return Locked(row["pk"], row["version"], row.get("expires_at"), row.get("value"))
 
     def _set(self, key: str, text: str, value: Any, ttl: Any, expected: Expected) -> Entry:
         now = timezone.now()
@@ -305,13 +311,15 @@ class StateStore:
             return new
 
     def _write_row(self, row, key, value, now, fields) -> Entry:
-        """Insert, or UPDATE the locked ``row`` with ``version = version + 1``."""
+        """Insert, or UPDATE the locked ``row`` to its version + 1."""
         if row is None:
             self.model.objects.create(key=key, version=1, **self._owner(), **fields)
             version = 1
         else:
-            self.model.objects.filter(pk=row.pk).update(version=F("version") + 1, **fields)
-            version = row.version + 1  # the row is locked: nobody wrote in between
+            # The row is locked until commit: nobody writes between our read and this UPDATE,
+            # so version + 1 is computed here (an F() expression costs more to build).
+            version = row.version + 1
+            self.model.objects.filter(pk=row.pk).update(version=version, **fields)
         return self._entry(key, value, version, now, fields, row)
 
     def _entry(self, key, value, version, now, fields, row=None) -> Entry:
@@ -325,6 +333,37 @@ class StateStore:
             updated_by_task=fields.get("updated_by_task"),
             updated_by_user_id=fields.get("updated_by_user_id"),
         )
+
+
+@functools.cache
+def _columns(model: type[StateEntry], *names: str, for_update: bool = False) -> QuerySet:
+    """``model``'s rows as tuples of ``names`` (locked with ``for_update``), built once: the
+    hot paths of reads and writes only add the key's filter. (Chaining never changes a
+    queryset, and this one is never evaluated itself.)"""
+    rows = model.objects.values_list(*names)
+    return rows.select_for_update() if for_update else rows
+
+
+def _expiry(model: type[StateEntry]) -> tuple[str, ...]:
+    return ("expires_at",) if model.EXPIRES else ()
+
+
+def _first(rows: QuerySet) -> tuple | None:
+    """The one row the unique (owner, key) index finds, without the ORDER BY of first()."""
+    return next(iter(rows[:1]), None)
+
+
+class Locked(NamedTuple):
+    """The locked row of a write: what deciding and writing need."""
+
+    pk: int
+    version: int
+    expires_at: datetime | None
+    value: str | None
+    """The stored text when the write reads it (``update``), else None."""
+
+    def is_live(self, now: datetime) -> bool:
+        return self.expires_at is None or self.expires_at > now
 
 
 def _check_expected(expected: Expected) -> None:

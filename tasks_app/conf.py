@@ -149,6 +149,9 @@ class Settings:
     WEB_STREAM_SECONDS: float = _setting(
         300.0, "Seconds an event stream stays open before the browser resumes it.", minimum=0.1
     )
+    LIST_COUNT_CAP: int = _setting(
+        10000, "Task lists count exactly up to this many rows; beyond it they estimate.", minimum=1
+    )
     AUTODISCOVER_MODULE: str | None = _setting(
         "tasks", "Module of each installed app imported at start-up (None: none)."
     )

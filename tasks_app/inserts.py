@@ -54,8 +54,9 @@ def _subscriber_sql(connection: Any, source: str) -> str:
     q = connection.ops.quote_name
     table = q(TaskSubscriber._meta.db_table)
     return (
-        f"INSERT INTO {table} ({q('task_id')}, {q('user_id')}, {q('subscribed_at')}) "
-        f"SELECT {q('id')}, %s, %s FROM {source} "
+        f"INSERT INTO {table} ({q('task_id')}, {q('user_id')}, {q('subscribed_at')}, "
+        f"{q('task_scope')}, {q('task_created_at')}) "
+        f"SELECT {q('id')}, %s, %s, {q('scope')}, {q('created_at')} FROM {source} "
         f"ON CONFLICT ({q('task_id')}, {q('user_id')}) DO NOTHING"
     )
 
@@ -72,7 +73,8 @@ def _postgresql(connection: Any, task: Task, subscriber_id: Any) -> tuple[Task, 
     params = _values(task, connection)
     if task.dedup_key is None:
         # Nothing to conflict with: the new row's id is all there is to learn.
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) RETURNING {q('id')}"
+        returned = f"{q('id')}, {q('scope')}, {q('created_at')}" if subscriber_id else q("id")
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) RETURNING {returned}"
         if subscriber_id is not None:
             sql = (
                 f"WITH hit AS ({sql}), sub AS ({_subscriber_sql(connection, 'hit')}) "
@@ -127,7 +129,7 @@ def _sqlite(connection: Any, task: Task, subscriber_id: Any) -> tuple[Task, bool
         found = sqlrows.tasks(connection, [row])[0]
         if subscriber_id is not None:
             TaskSubscriber.objects.bulk_create(
-                [TaskSubscriber(task_id=found.pk, user_id=subscriber_id)], ignore_conflicts=True
+                [TaskSubscriber.of(found, subscriber_id)], ignore_conflicts=True
             )
     return found, created
 
@@ -146,7 +148,7 @@ def _orm(task: Task, subscriber_id: Any) -> tuple[Task, bool] | None:
             found, created = task, True
         if subscriber_id is not None:
             TaskSubscriber.objects.bulk_create(
-                [TaskSubscriber(task_id=found.pk, user_id=subscriber_id)], ignore_conflicts=True
+                [TaskSubscriber.of(found, subscriber_id)], ignore_conflicts=True
             )
     return found, created
 

@@ -1,8 +1,9 @@
 """Who may do what: the access rules every face applies (API, pages, admin, commands).
 
 ``user=None`` is a trusted caller (Python code, a management command, a schedule). The rule
-of which tasks a user sees exists twice by nature: here for one loaded task, and as SQL in
-:meth:`tasks_app.models.TaskQuerySet.visible_to` for lists; the tests hold them equal.
+of which tasks a user sees exists three times by nature: here for one loaded task, and as
+SQL in :meth:`tasks_app.models.TaskQuerySet.visible_to` (finding a task) and
+:class:`tasks_app.selectors.TaskListing` (pages); the tests hold them equal.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Reads: which tasks a user may see."""
+"""Reads: which tasks a user may see, and the task list every face pages through."""
 
 from __future__ import annotations
 
@@ -7,13 +7,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Subquery
+from django.db import connections
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from tasks_app import rules
 from tasks_app.enums import TERMINAL_STATUSES
 from tasks_app.exceptions import TaskNotFound
-from tasks_app.models import Task, TaskAttempt, TaskSubscriber
+from tasks_app.models import Task, TaskAttempt, TaskQuerySet, TaskScope, TaskSubscriber
+from tasks_app.paging import Listing, count_upto, planner_estimate
+
+NEWEST_FIRST = ("-created_at", "-id")
+OLDEST_FIRST = ("created_at", "id")
+# The same two orders along a user's subscriptions (index gtf_subscriber_user_newest).
+SUBSCRIPTION_ORDER = {
+    NEWEST_FIRST: ("-subscribers__task_created_at", "-subscribers__task_id"),
+    OLDEST_FIRST: ("subscribers__task_created_at", "subscribers__task_id"),
+}
 
 
 def task_list_visible(*, user) -> "QuerySet[Task]":  # noqa: F821, UP037
@@ -52,15 +62,20 @@ def may_see(user: Any, task: Task) -> bool:
 
 
 def task_list_annotated(*, user) -> "QuerySet[Task]":  # noqa: F821, UP037
-    """Visible tasks with what a list page shows, at a constant number of queries per page.
+    """Visible tasks with what a list page shows (see :func:`with_list_columns`)."""
+    return with_list_columns(task_list_visible(user=user), user=user)
+
+
+def with_list_columns(tasks: QuerySet[Task], *, user) -> QuerySet[Task]:
+    """``tasks`` with their creator, subscriber count and "is ``user`` subscribed".
 
     Correlated subqueries (not JOIN + GROUP BY) so the database counts subscribers only for
-    the rows of the page it returns.
+    the rows it returns.
     """
     subscribers = TaskSubscriber.objects.filter(task_id=OuterRef("pk"))
     count = subscribers.order_by().values("task_id").annotate(n=Count("*")).values("n")
     user_id = user.pk if user is not None and user.is_authenticated else None
-    return task_list_visible(user=user).annotate(
+    return tasks.select_related("created_by").annotate(
         subscriber_count=Coalesce(Subquery(count, output_field=IntegerField()), 0),
         is_subscribed=Exists(subscribers.filter(user_id=user_id)),
         rerun_of_uuid=F("rerun_of__uuid"),
@@ -126,3 +141,83 @@ def task_attempts(*, task: Task) -> list[AttemptView]:
             )
         )
     return rows
+
+
+class TaskListing(Listing):
+    """The tasks among ``tasks`` that ``user`` may see, in the order of ``tasks``, with
+    :func:`with_list_columns`: what the API list and the task center page through
+    (:class:`~tasks_app.paging.CappedPaginator`).
+
+    ``tasks`` is a queryset of all tasks, already filtered and ordered (unordered: newest
+    first). Staff read it as it is. For anyone else, newest or oldest first, a page is read
+    from two index walks, each stopping once it has the page: the user's private tasks
+    (``gtf_task_owner_scope_status``) and their subscriptions (``gtf_subscriber_user_newest``),
+    reading a subscribed task's row only to test the filters. Other orders read and sort
+    every visible task that matches.
+    """
+
+    def __init__(self, *, user: Any, tasks: TaskQuerySet) -> None:
+        self.user = user
+        self.tasks = tasks if tasks.ordered else tasks.order_by(*NEWEST_FIRST)
+
+    @property
+    def order(self) -> tuple[Any, ...]:
+        query = self.tasks.query
+        return tuple(query.order_by) or tuple(Task._meta.ordering)
+
+    def rows(self, start: int, stop: int) -> list[Task]:
+        if not rules.is_active_user(self.user):
+            return []
+        if self.user.is_staff:
+            page = with_list_columns(self.tasks, user=self.user)
+        elif self._walkable():
+            page = self._walks(stop)
+        else:
+            page = with_list_columns(self.tasks.filter(id__in=self._all_ids()), user=self.user)
+        return list(page[start:stop])
+
+    def count_upto(self, limit: int) -> int:
+        if not rules.is_active_user(self.user):
+            return 0
+        if self.user.is_staff:
+            return count_upto(self.tasks, limit)
+        return self._visible_ids()[:limit].count()
+
+    def estimate(self) -> int | None:
+        if not rules.is_active_user(self.user):
+            return 0
+        return planner_estimate(self.tasks if self.user.is_staff else self._visible_ids())
+
+    def _walkable(self) -> bool:
+        # MySQL cannot LIMIT a subquery of IN.
+        features = connections[self.tasks.db].features
+        return features.allow_sliced_subqueries_with_in and self.order in SUBSCRIPTION_ORDER
+
+    def _walks(self, stop: int) -> QuerySet[Task]:
+        """The first ``stop`` visible tasks: at most ``stop`` from each walk, merged."""
+        own = self.tasks.owned_by(self.user).values("id")[:stop]
+        followed = self._followed().order_by(*SUBSCRIPTION_ORDER[self.order]).values("id")[:stop]
+        # Each walk in a subquery of its own: SQLite takes no LIMIT on a part of a UNION.
+        ids = Task.objects.filter(id__in=own).values("id").order_by()
+        ids = ids.union(Task.objects.filter(id__in=followed).values("id").order_by(), all=True)
+        page = Task.objects.filter(id__in=ids).order_by(*self.order)
+        return with_list_columns(page, user=self.user)
+
+    def _followed(self) -> QuerySet[Task]:
+        return self.tasks.filter(
+            subscribers__user_id=self.user.pk, subscribers__task_scope=TaskScope.SHARED
+        )
+
+    def _visible_ids(self) -> QuerySet:
+        """Ids of the visible tasks that match the filters."""
+        if not self.tasks.query.has_filters():  # nothing to test on the task rows
+            return self._all_ids()
+        own = self.tasks.owned_by(self.user).order_by().values("id")
+        return own.union(self._followed().order_by().values("id"), all=True)
+
+    def _all_ids(self) -> QuerySet:
+        """Ids of every task the user may see, from the two indexes alone: one id list
+        (UNION ALL), not an OR, so the database starts from the user's own rows."""
+        own = Task.objects.owned_by(self.user).order_by().values("id")
+        followed = TaskSubscriber.objects.shared_with(self.user).order_by().values("task_id")
+        return own.union(followed, all=True)

@@ -277,9 +277,7 @@ def task_submit_many(*, items: Sequence[SubmitItem], user: Any) -> list[SubmitRe
                 else:
                     result = _insert(p, p.user)  # its holder ended meanwhile
                 if p.subscriber_id is not None:
-                    subscriptions.append(
-                        TaskSubscriber(task_id=result.task.pk, user_id=p.subscriber_id)
-                    )
+                    subscriptions.append(TaskSubscriber.of(result.task, p.subscriber_id))
                 results[start + offset] = result
             TaskSubscriber.objects.bulk_create(subscriptions, ignore_conflicts=True)
             _submitted(created)

@@ -93,3 +93,12 @@ class ScheduleFactory(factory.django.DjangoModelFactory):
     kind = ScheduleKind.CRON
     cron = "*/5 * * * *"
     scope = TaskScope.SHARED
+
+
+def backdate(task: Task, when) -> Task:
+    """``task`` as if created (and last updated) at ``when``: its subscriptions' copy of the
+    creation time follows, as it would have been copied then."""
+    Task.objects.filter(pk=task.pk).update(created_at=when, updated_at=when)
+    TaskSubscriber.objects.filter(task_id=task.pk).update(task_created_at=when)
+    task.refresh_from_db()
+    return task

@@ -1,4 +1,4 @@
-"""REST views of task and asset state (DESIGN §9). They parse, call services, answer."""
+"""REST views of task and asset state. They parse, call services, answer."""
 
 from __future__ import annotations
 

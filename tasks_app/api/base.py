@@ -8,13 +8,16 @@ from typing import Any
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
 
 from tasks_app.api import errors
 from tasks_app.api.read_only import ReadOnlySwitch
+from tasks_app.conf import conf
 from tasks_app.jsonvalues import MAX_DEPTH, parse
+from tasks_app.paging import CappedPaginator, Listing, QuerySetListing
 
 # Deepest JSON body any GTF endpoint parses: twice the deepest value a setting may allow
 # (parameters and state values sit a level or two inside the body), and far enough from
@@ -88,4 +91,60 @@ class GTFPagination(PageNumberPagination):
         page = super().get_paginated_response_schema(schema)
         for link in ("next", "previous"):
             page["properties"][link] = {"type": ["string", "null"], "format": "uri"}
+        return page
+
+
+class CappedPagination(GTFPagination):
+    """Pages of lists that may be long: ``count`` is exact up to ``GTF["LIST_COUNT_CAP"]``
+    rows and the database's estimate beyond it, as ``count_is_exact`` says."""
+
+    def paginate_queryset(self, queryset, request, view=None):  # type: ignore[no-untyped-def]
+        listing = queryset if isinstance(queryset, Listing) else QuerySetListing(queryset)
+        return super().paginate_queryset(listing, request, view)
+
+    def django_paginator_class(self, listing: Listing, per_page: int) -> CappedPaginator:
+        # DRF's hook, called as self.django_paginator_class(listing, page_size).
+        return CappedPaginator(listing, per_page, cap=conf.LIST_COUNT_CAP)
+
+    def get_page_number(self, request, paginator):  # type: ignore[no-untyped-def]
+        asked = request.query_params.get(self.page_query_param)
+        if asked in self.last_page_strings and not paginator.count_is_exact:
+            # Where the list ends is not known without counting it all.
+            raise NotFound(
+                f"The last page is not known: more than {paginator.cap} items match. "
+                "Narrow the filters, or follow the next links."
+            )
+        return super().get_page_number(request, paginator)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        paginator = self.page.paginator
+        return Response(
+            {
+                "count": paginator.count,
+                "count_is_exact": paginator.count_is_exact,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        page = super().get_paginated_response_schema(schema)
+        properties = page["properties"]
+        properties["count"] = {
+            "type": "integer",
+            "example": 123,
+            "description": "How many items match: exact when `count_is_exact`, otherwise "
+            "the database's estimate, larger than `LIST_COUNT_CAP`.",
+        }
+        page["properties"] = {
+            "count": properties.pop("count"),
+            "count_is_exact": {
+                "type": "boolean",
+                "description": "False when more items match than the server counts exactly "
+                "(`LIST_COUNT_CAP`, 10,000 by default).",
+            },
+            **properties,
+        }
+        page["required"] = ["count", "count_is_exact", "next", "previous", "results"]
         return page

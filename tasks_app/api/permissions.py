@@ -1,7 +1,8 @@
 """Who may see a task through the API: one permission class per scope.
 
 Each class applies the rule of its scope from :mod:`tasks_app.rules`, the one place that rule
-is written; lists are filtered by the same rule in SQL (``Task.objects.visible_to``). A task
+is written; lookups and lists apply the same rule in SQL (``Task.objects.visible_to``,
+``selectors.TaskListing``). A task
 the caller may not see answers 404, never 403. Submit and abort rules are business rules and
 live in :mod:`tasks_app.services`.
 """

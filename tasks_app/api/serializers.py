@@ -156,6 +156,43 @@ class TaskSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, task: Task) -> dict[str, Any]:
+        """The fields declared above, built in one go: DRF's walk over them cost five times
+        as much per row of a list page. The declared fields stay the schema (the tests check
+        every answer against it) and the reference this equals (tests/tasks_app/api)."""
+        when = _DATETIME.to_representation
+        creator = task.created_by
+        return {
+            "uuid": str(task.uuid),
+            "type": task.task_type,
+            "key": task.task_key,
+            "name": task.task_name,
+            "scope": str(task.scope),
+            "status": str(task.status),
+            "parameters": task.parameters,
+            "payload": task.payload,
+            "result": task.result,
+            "progress": {
+                "current": _float(task.progress_current),
+                "total": _float(task.progress_total),
+                "percent": _float(task.progress_percent),
+            },
+            "is_abortable": bool(task.is_abortable),
+            "error": self.get_error(task),
+            "created_at": _or_none(when, task.created_at),
+            "updated_at": _or_none(when, task.updated_at),
+            "started_at": _or_none(when, task.started_at),
+            "ended_at": _or_none(when, task.ended_at),
+            "timeout": task.timeout,
+            "duration_seconds": _float(task.duration_seconds),
+            "created_by": None
+            if creator is None
+            else {"id": creator.pk, "username": creator.get_username()},
+            "subscriber_count": self.get_subscriber_count(task),
+            "is_subscribed": self.get_is_subscribed(task),
+            "links": self.get_links(task),
+        }
+
     @extend_schema_field(TaskErrorSerializer(allow_null=True))
     def get_error(self, task: Task) -> dict[str, Any] | None:
         return error_of(task, self.context.get("request"))
@@ -195,6 +232,18 @@ class TaskSerializer(serializers.ModelSerializer):
             self.context["_link_templates"] = templates
         uuid = str(task.uuid)
         return {link: url.replace(_PLACEHOLDER, uuid) for link, url in templates.items()}
+
+
+# Formats as the declared DateTimeFields do, without building them for every response.
+_DATETIME = serializers.DateTimeField()
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _or_none(represent: Any, value: Any) -> Any:
+    return None if value is None else represent(value)
 
 
 class TaskSubmitSerializer(serializers.Serializer):

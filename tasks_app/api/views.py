@@ -18,7 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from tasks_app import selectors, services
-from tasks_app.api.base import GTFAPIMixin, GTFPagination, with_errors
+from tasks_app.api.base import CappedPagination, GTFAPIMixin, with_errors
 from tasks_app.api.filters import TaskFilter
 from tasks_app.api.permissions import IsActiveUser, MayViewTask
 from tasks_app.api.serializers import (
@@ -69,7 +69,7 @@ class TaskViewSet(GTFAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = Task.objects.none()  # the real one is per user: get_queryset
     serializer_class = TaskSerializer
     permission_classes = [MayViewTask]
-    pagination_class = GTFPagination
+    pagination_class = CappedPagination
     filter_backends = [DjangoFilterBackend]
     filterset_class = TaskFilter
     lookup_field = "uuid"
@@ -77,6 +77,12 @@ class TaskViewSet(GTFAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         return selectors.task_list_annotated(user=self.request.user)
+
+    def list(self, request):
+        # Filters and ordering first, on all tasks; the listing then reads what the user sees.
+        tasks = self.filter_queryset(Task.objects.all())
+        page = self.paginate_queryset(selectors.TaskListing(user=request.user, tasks=tasks))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def get_object(self) -> Task:
         task_uuid = selectors.parse_uuid(self.kwargs["uuid"])

@@ -25,24 +25,24 @@ class TaskQuerySet(models.QuerySet):
 
     def visible_to(self, user: Any) -> TaskQuerySet:
         """Tasks ``user`` may see: staff all; others their private tasks and the shared tasks
-        they subscribe to; anonymous and inactive users nothing."""
+        they subscribe to; anonymous and inactive users nothing.
+
+        Tested task by task: right for finding one task (by uuid). A page of many tasks
+        reads them with ``tasks_app.selectors.TaskListing``, which starts from the user's
+        own rows instead."""
         if not is_active_user(user):
             return self.none()
         if user.is_staff:
             return self
-        own = (
-            self.model.objects.filter(scope=TaskScope.PRIVATE, created_by_id=user.pk)
-            .order_by()
-            .values("id")
+        followed = TaskSubscriber.objects.filter(task_id=models.OuterRef("pk"), user_id=user.pk)
+        return self.filter(
+            models.Q(scope=TaskScope.PRIVATE, created_by_id=user.pk)
+            | models.Q(models.Exists(followed), scope=TaskScope.SHARED)
         )
-        followed = (
-            TaskSubscriber.objects.filter(user_id=user.pk, task__scope=TaskScope.SHARED)
-            .order_by()
-            .values("task_id")
-        )
-        # One id list (UNION ALL), not an OR: the database starts from the user's own rows
-        # instead of testing every task of a status against a subquery.
-        return self.filter(id__in=own.union(followed, all=True))
+
+    def owned_by(self, user: Any) -> TaskQuerySet:
+        """``user``'s private tasks (index ``gtf_task_owner_scope_status``)."""
+        return self.filter(scope=TaskScope.PRIVATE, created_by_id=user.pk)
 
 
 class Task(models.Model):
@@ -55,9 +55,7 @@ class Task(models.Model):
         _("status"), max_length=16, choices=TaskStatus.choices, default=TaskStatus.PENDING
     )
     # Hash of scope|type|key[|user]; unique while active, cleared on the terminal transition.
-    dedup_key = models.CharField(
-        _("dedup key"), max_length=64, null=True, unique=True, editable=False
-    )
+    dedup_key = models.CharField(_("dedup key"), max_length=64, null=True, editable=False)
     parameters = models.JSONField(_("parameters"), default=dict, blank=True)
     payload = models.JSONField(_("payload"), default=dict, blank=True)
     result = models.JSONField(_("result"), null=True, blank=True)
@@ -68,6 +66,7 @@ class Task(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="gtf_tasks",
+        db_index=False,  # gtf_task_owner_scope_status starts with it
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -113,7 +112,6 @@ class Task(models.Model):
             models.Index(fields=["status", "-created_at"], name="gtf_task_status_created"),
             models.Index(fields=["task_type", "-created_at"], name="gtf_task_type_created"),
             models.Index(fields=["scope", "-created_at"], name="gtf_task_scope_created"),
-            models.Index(fields=["created_by", "-created_at"], name="gtf_task_creator_created"),
             models.Index(fields=["task_key"], name="gtf_task_key"),
             models.Index(fields=["-created_at"], name="gtf_task_created"),
             models.Index(fields=["updated_at"], name="gtf_task_updated"),
@@ -124,13 +122,16 @@ class Task(models.Model):
                 condition=models.Q(status=TaskStatus.PENDING, claimed_by=""),
                 name="gtf_task_queue",
             ),
-            # A user's private tasks of a status, read from the index alone (API list).
+            # A user's private tasks newest first, of a status or all, from the index alone
+            # (list pages); it also serves the creator foreign key, which has no index of its own.
             models.Index(
-                fields=["created_by", "scope", "status", "-created_at", "id"],
+                fields=["created_by", "scope", "status", "-created_at", "-id"],
                 name="gtf_task_owner_scope_status",
             ),
         ]
         constraints = [
+            # A constraint, not unique=True: that would add a LIKE index nobody queries.
+            models.UniqueConstraint(fields=["dedup_key"], name="gtf_task_dedup_key_unique"),
             models.CheckConstraint(
                 condition=models.Q(scope__in=TaskScope.values), name="gtf_task_scope_valid"
             ),
@@ -158,17 +159,36 @@ class Task(models.Model):
         return max((end - self.started_at).total_seconds(), 0.0)
 
 
+class TaskSubscriberQuerySet(models.QuerySet):
+    def shared_with(self, user: Any) -> TaskSubscriberQuerySet:
+        """``user``'s subscriptions to shared tasks (index ``gtf_subscriber_user_newest``)."""
+        return self.filter(user_id=user.pk, task_scope=TaskScope.SHARED)
+
+
 class TaskSubscriber(models.Model):
     task = models.ForeignKey(
-        Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="subscribers"
+        Task,
+        verbose_name=_("task"),
+        on_delete=models.CASCADE,
+        related_name="subscribers",
+        db_index=False,  # gtf_subscriber_unique starts with it
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("user"),
         on_delete=models.CASCADE,
         related_name="gtf_subscriptions",
+        db_index=False,  # gtf_subscriber_user_newest starts with it
     )
     subscribed_at = models.DateTimeField(_("subscribed at"), auto_now_add=True)
+    # Copies of the task's scope and creation time, which never change: a user's list pages
+    # walk their subscriptions newest first by index, reading task rows only to fill a page.
+    task_scope = models.CharField(
+        _("task scope"), max_length=16, choices=TaskScope.choices, editable=False
+    )
+    task_created_at = models.DateTimeField(_("task created at"), editable=False)
+
+    objects = TaskSubscriberQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("task subscriber")
@@ -177,10 +197,32 @@ class TaskSubscriber(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["task", "user"], name="gtf_subscriber_unique")
         ]
-        indexes = [models.Index(fields=["user", "task"], name="gtf_subscriber_user_task")]
+        indexes = [
+            models.Index(
+                fields=["user", "task_scope", "-task_created_at", "-task"],
+                name="gtf_subscriber_user_newest",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} -> {self.task_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The copies come from the task, whoever makes the row (services, admin, fixtures).
+        if not self.task_scope or self.task_created_at is None:
+            self.task_scope, self.task_created_at = self.task.scope, self.task.created_at
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def of(cls, task: Task, user_id: Any) -> TaskSubscriber:
+        """A new subscription of ``user_id`` to ``task``, with the task's copies filled in
+        (for ``bulk_create``, which does not call ``save``)."""
+        return cls(
+            task_id=task.pk,
+            user_id=user_id,
+            task_scope=task.scope,
+            task_created_at=task.created_at,
+        )
 
 
 class TaskAttempt(models.Model):

@@ -1,4 +1,4 @@
-"""REST: /api/v1/tasks/{uuid}/state/ and .../state/{key}/ (DESIGN §9)."""
+"""REST: /api/v1/tasks/{uuid}/state/ and .../state/{key}/."""
 
 from datetime import timedelta
 from urllib.parse import quote

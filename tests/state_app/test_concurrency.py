@@ -54,7 +54,7 @@ def test_asset_update_and_concurrent_sets(require_postgres):
     versions = []
     errors = hammer(lambda: versions.append(AssetStateStore("orders").set("last", 1).version))
     assert errors == []
-    # Every set got its own version: the increments happen in the database.
+    # Every set got its own version: each one increments the row it holds locked.
     assert sorted(versions) == list(range(1, THREADS * ROUNDS + 1))
 
 

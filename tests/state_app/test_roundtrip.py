@@ -1,4 +1,4 @@
-"""Property: any JSON value reads back equal across the two APIs (DESIGN §8)."""
+"""Property: any JSON value reads back equal across the two APIs."""
 
 import itertools
 

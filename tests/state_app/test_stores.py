@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from state_app.codec import Undecodable
@@ -183,3 +185,35 @@ def test_assets_record_the_writer_and_never_expire(ctx, user):
     assert ctx.assets["other"].items() == []
     with pytest.raises(InvalidExpiry, match="Asset state does not expire"):
         orders.set("w", 1, ttl=10)
+
+
+def _statements(captured):
+    """The SQL sent, without transaction control (the test's own transaction turns the
+    store's into savepoints)."""
+    control = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE", "ROLLBACK")
+    return [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(control)]
+
+
+@pytest.mark.parametrize("model", ["task", "asset"])
+def test_a_set_is_one_locking_read_and_one_write(ctx, model):
+    # As many statements as Django's update_or_create: the row is read locked, without its
+    # value, then written once.
+    store = ctx.state if model == "task" else ctx.assets["warehouse.orders"]
+    with CaptureQueriesContext(connection) as created:
+        store.set("k", {"n": 1})
+    with CaptureQueriesContext(connection) as replaced:
+        entry = store.set("k", {"n": 2})
+    assert [s.split()[0] for s in _statements(created)] == ["SELECT", "INSERT"]
+    read, write = _statements(replaced)
+    assert read.startswith("SELECT") and write.startswith("UPDATE")
+    assert '."value"' not in read
+    if connection.features.has_select_for_update:
+        assert read.endswith("FOR UPDATE")
+    assert entry.version == 2 and store.get("k") == {"n": 2}
+
+
+def test_a_get_is_one_read(ctx):
+    ctx.state.set("k", [1, 2])
+    with CaptureQueriesContext(connection) as captured:
+        assert ctx.state.get("k") == [1, 2]
+    assert len(_statements(captured)) == 1

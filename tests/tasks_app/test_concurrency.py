@@ -1,4 +1,4 @@
-"""Many callers submitting the same key at once get one task, all of them (DESIGN §4)."""
+"""Many callers submitting the same key at once get one task, all of them."""
 
 import multiprocessing
 import threading

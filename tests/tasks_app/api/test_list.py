@@ -8,7 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tasks_app import lifecycle
-from tasks_app.models import Task, TaskStatus
+from tasks_app.models import TaskStatus
+from tests.factories import backdate
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/tasks/"
@@ -23,9 +24,7 @@ def tasks(user, submit):
     for i in range(6):
         task_type = "t.add" if i % 2 == 0 else "t.shared_noop"
         task = submit(user, task_type, task_key=f"key-{i}", task_name=f"Report {i}")
-        created = now - timedelta(days=6 - i)
-        Task.objects.filter(pk=task.pk).update(created_at=created, updated_at=created)
-        made.append(task)
+        made.append(backdate(task, now - timedelta(days=6 - i)))
     lifecycle.transition(made[0].pk, current=S.PENDING, target=S.ABORTED)
     lifecycle.transition(made[1].pk, current=S.PENDING, target=S.IN_PROGRESS)
     lifecycle.transition(made[2].pk, current=S.PENDING, target=S.IN_PROGRESS)
@@ -101,26 +100,84 @@ def test_page_size_has_a_maximum(client_for, user, submit):
     assert len(body["results"]) == TaskPagination.max_page_size and body["next"]
 
 
-def _queries_for_page(api, size):
+def _queries_for_page(api, size, **params):
     with CaptureQueriesContext(connection) as ctx:
-        response = api.get(URL, {"page_size": size})
+        response = api.get(URL, {"page_size": size, **params})
     assert len(response.json()["results"]) == size
-    return len(ctx.captured_queries)
+    return len(ctx.captured_queries), response.json()
 
 
 @pytest.mark.parametrize("as_staff", [False, True])
+@pytest.mark.parametrize("cap", [10_000, 10])
 def test_page_costs_the_same_queries_whatever_its_size(
-    client_for, user, other, staff, submit, as_staff
+    client_for, user, other, staff, submit, settings, as_staff, cap
 ):
+    settings.GTF = {**settings.GTF, "LIST_COUNT_CAP": cap}
     for i in range(50):
-        # Shared tasks with two subscribers: counts and flags must not cost a query per row.
+        # Shared tasks with two subscribers, private ones: both walks of a user's page, and
+        # counts and flags must not cost a query per row.
         submit(user, "t.shared_noop", task_key=f"s{i}")
         submit(other, "t.shared_noop", task_key=f"s{i}")
+        submit(user, task_key=f"p{i}")
     api = client_for(staff if as_staff else user)
-    one = _queries_for_page(api, 1)
-    fifty = _queries_for_page(api, 50)
-    assert one == fifty == 2  # COUNT(*) and the page itself
-    rows = api.get(URL, {"page_size": 50}).json()["results"]
+    (one, first), (fifty, _) = _queries_for_page(api, 1), _queries_for_page(api, 50)
+    estimated = cap < 100 and connection.vendor == "postgresql"
+    # The page, the count (stopping at cap + 1 rows), and past the cap the estimate.
+    assert one == fifty == (3 if estimated else 2)
+    if cap > 100:
+        assert (first["count"], first["count_is_exact"]) == (100, True)
+    else:  # the estimate, never less than the rows known to exist
+        assert first["count"] >= cap + 1 and first["count_is_exact"] is False
+    last, body = _queries_for_page(api, 50, page=2)
+    assert last == 1  # the page shows the end of the list: no count needed
+    assert (body["count"], body["count_is_exact"], body["next"]) == (100, True, None)
+    rows = api.get(URL, {"page_size": 50, "task_type": "t.shared_noop"}).json()["results"]
     assert {r["subscriber_count"] for r in rows} == {2}
     assert {r["is_subscribed"] for r in rows} == {not as_staff}
     assert {r["created_by"]["username"] for r in rows} == {"alice"}
+
+
+def test_beyond_the_cap_pages_still_end_where_the_tasks_end(client_for, user, submit, settings):
+    settings.GTF = {**settings.GTF, "LIST_COUNT_CAP": 5}
+    for i in range(12):
+        submit(user, task_key=f"k{i}")
+    api = client_for(user)
+    body = api.get(URL, {"page_size": 5}).json()
+    assert body["count_is_exact"] is False and body["count"] >= 6
+    seen = [row["key"] for row in body["results"]]
+    while body["next"]:
+        body = api.get(body["next"]).json()
+        seen += [row["key"] for row in body["results"]]
+    assert sorted(seen) == sorted(f"k{i}" for i in range(12)) and len(seen) == 12
+    # The last page saw the end: its count is exact.
+    assert (body["count"], body["count_is_exact"]) == (12, True)
+
+
+def test_the_last_page_is_served_only_when_the_count_is_exact(client_for, user, submit, settings):
+    for i in range(12):
+        submit(user, task_key=f"k{i}")
+    api = client_for(user)
+    last = api.get(URL, {"page_size": 5, "page": "last"})
+    assert last.status_code == 200 and keys(last) == ["k1", "k0"]
+    settings.GTF = {**settings.GTF, "LIST_COUNT_CAP": 5}
+    unknown = api.get(URL, {"page_size": 5, "page": "last"})
+    assert unknown.status_code == 404
+    assert "last page is not known" in unknown.json()["detail"]
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "x", "1.5", "4", "99999999999999999999999"])
+def test_a_page_that_does_not_exist_is_404(client_for, user, submit, page):
+    for i in range(12):
+        submit(user, task_key=f"k{i}")
+    response = client_for(user).get(URL, {"page_size": 5, "page": page})
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
+def test_the_schema_describes_the_count_and_whether_it_is_exact():
+    from tests.tasks_app.api.schema_check import openapi_dict
+
+    schemas = openapi_dict()["components"]["schemas"]
+    page = schemas["PaginatedTaskList"]
+    assert page["required"] == ["count", "count_is_exact", "next", "previous", "results"]
+    assert page["properties"]["count_is_exact"]["type"] == "boolean"
+    assert "estimate" in page["properties"]["count"]["description"]

@@ -1,4 +1,4 @@
-"""Every cell of {scope} x {caller} x {endpoint} (DESIGN §5): who sees a task, and what
+"""Every cell of {scope} x {caller} x {endpoint}: who sees a task, and what
 abort does for them. A task the caller may not see answers 404, never 403."""
 
 import pytest

@@ -1,0 +1,172 @@
+"""The query plan of each query that reads tasks by an index, on the data of api_list.py.
+
+Prints ``EXPLAIN (ANALYZE, BUFFERS)`` of every query the list pages, the reaper, pruning,
+dedup, lookups and deletes send, and which indexes each plan uses; then every index of the
+task and subscriber tables that no plan used. Run it after ``bench/api_list.py`` filled
+the database:
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/gtf_api_bench python bench/list_plans.py
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+INDEX = re.compile(r"(?:Index|Index Only|Bitmap Index) Scan(?: Backward)? (?:using|on) (\w+)")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gtf_project.settings")
+
+
+def queries():
+    """(label, SQL, params) of each query, as the code builds it."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from state_app.models import TaskState
+    from tasks_app.enums import TaskStatus
+    from tasks_app.models import Task, TaskSubscriber
+    from tasks_app.ops.pruning import prunable
+    from tasks_app.selectors import TaskListing
+
+    users = get_user_model().objects
+    member, staff = users.get(username="bench_u0007"), users.get(username="bench_staff")
+    now = timezone.now()
+    some = Task.objects.order_by("id").values("uuid", "task_key").first()
+    followed = TaskSubscriber.objects.order_by("id").values_list("task_id", flat=True).first()
+
+    def sql_of(qs):
+        sql, params = qs.query.get_compiler(qs.db).as_sql()
+        return sql, params
+
+    def captured(fn):
+        with CaptureQueriesContext(connection) as seen:
+            fn()
+        return [(q["sql"], ()) for q in seen.captured_queries]
+
+    def listing(user, tasks):
+        listing = TaskListing(user=user, tasks=tasks)
+        return captured(lambda: (listing.rows(0, 26), listing.count_upto(10_001)))
+
+    S = TaskStatus
+    success = Task.objects.filter(status=S.SUCCESS)
+    for label, tasks in (
+        ("user's page and count, status=SUCCESS", success),
+        ("user's page and count, status=IN_PROGRESS", Task.objects.filter(status=S.IN_PROGRESS)),
+        ("user's page and count, no filter", Task.objects.all()),
+    ):
+        for n, (sql, params) in enumerate(listing(member, tasks)):
+            yield f"{label} [{('page', 'count')[n]}]", sql, params
+    for label, tasks in (
+        ("staff page and capped count, status=SUCCESS", success),
+        ("staff page and capped count, no filter", Task.objects.all()),
+        ("staff page, task_type filter", Task.objects.filter(task_type="bench.type3")),
+        ("staff page, scope=system", Task.objects.filter(scope="system")),
+        ("staff page, task_key filter", Task.objects.filter(task_key=some["task_key"])),
+        (
+            "staff page, updated_after",
+            Task.objects.filter(updated_at__gte=now - timedelta(hours=1)),
+        ),
+    ):
+        for n, (sql, params) in enumerate(listing(staff, tasks)):
+            yield f"{label} [{('page', 'count')[n]}]", sql, params
+    yield (
+        "status poll (visible_to + uuid)",
+        *sql_of(Task.objects.visible_to(member).filter(uuid=some["uuid"]).values("status")),
+    )
+    yield "submit: dedup lookup", *sql_of(Task.objects.filter(dedup_key="0" * 64)[:1])
+    yield "worker: task by uuid", *sql_of(Task.objects.filter(uuid=some["uuid"])[:1])
+    yield (
+        "reaper: stale running tasks",
+        *sql_of(
+            Task.objects.filter(
+                status__in=[S.IN_PROGRESS, S.ABORTING], heartbeat_at__lt=now - timedelta(minutes=1)
+            ).order_by("heartbeat_at")[:500]
+        ),
+    )
+    yield (
+        "reaper: old pending tasks",
+        *sql_of(
+            Task.objects.filter(
+                status=S.PENDING, created_at__lt=now - timedelta(minutes=5)
+            ).order_by("created_at")[:500]
+        ),
+    )
+    yield (
+        "task types: pending tasks of a type",
+        *sql_of(
+            Task.objects.filter(status=S.PENDING, task_type__in=["bench.type3"]).order_by(
+                "created_at"
+            )[:500]
+        ),
+    )
+    yield (
+        "pruning: a batch of finished tasks",
+        *sql_of(prunable(older_than_days=89).order_by("ended_at", "pk").values_list("pk")[:1000]),
+    )
+    yield (
+        "delete a user: their subscriptions",
+        *sql_of(TaskSubscriber.objects.filter(user_id=member.pk).values("pk")),
+    )
+    yield (
+        "delete a user: their tasks lose their creator",
+        *sql_of(Task.objects.filter(created_by_id=member.pk).values("pk")),
+    )
+    yield (
+        "delete a task: its subscribers",
+        *sql_of(TaskSubscriber.objects.filter(task_id=followed).values("pk")),
+    )
+    yield (
+        "subscribers of a task (page)",
+        *sql_of(
+            TaskSubscriber.objects.filter(task_id=followed).order_by("subscribed_at", "id")[:26]
+        ),
+    )
+    # Entries expire 60 days ago to 30 days ahead; run hourly, cleanup finds the last hour's.
+    cleaned = now - timedelta(days=59, hours=23)
+    yield (
+        "state cleanup: an hour's expired entries",
+        *sql_of(TaskState.objects.expired(cleaned).order_by("pk").values_list("pk")[:1000]),
+    )
+    yield (
+        "state get/set: an entry by task and key",
+        *sql_of(
+            TaskState.objects.filter(task_id=10, key="cursor").values_list("value", "expires_at")[
+                :1
+            ]
+        ),
+    )
+
+
+def main() -> None:
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        sys.exit("Set DATABASE_URL to the PostgreSQL database api_list.py filled.")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexrelname FROM pg_stat_user_indexes WHERE relname IN "
+            "('tasks_app_task', 'tasks_app_tasksubscriber', 'state_app_taskstate')"
+        )
+        indexes = {row[0] for row in cursor.fetchall()}
+        used: set[str] = set()
+        for label, sql, params in queries():
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {sql}", params)
+            plan = [row[0] for row in cursor.fetchall()]
+            names = sorted({m for line in plan for m in INDEX.findall(line)})
+            used.update(names)
+            print(f"== {label}: {', '.join(names) or 'no index'}")
+            print("\n".join(f"   {line}" for line in plan))
+    print("== indexes no plan used:", ", ".join(sorted(indexes - used)) or "none")
+
+
+if __name__ == "__main__":
+    main()

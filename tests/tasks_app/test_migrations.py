@@ -1,0 +1,30 @@
+"""Migrations that move data: existing subscriptions get their task's copies."""
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+pytestmark = pytest.mark.django_db(transaction=True)
+BEFORE = ("tasks_app", "0004_queue_attempts_nodes")
+AFTER = ("tasks_app", "0005_subscriber_task_copies")
+
+
+def migrate(target):
+    executor = MigrationExecutor(connection)
+    executor.migrate([target] if target else executor.loader.graph.leaf_nodes())
+    return executor.loader.project_state([target]).apps if target else None
+
+
+def test_existing_subscriptions_copy_their_tasks_scope_and_creation_time():
+    try:
+        old = migrate(BEFORE)
+        user = old.get_model("auth", "User").objects.create(username="alice")
+        task = old.get_model("tasks_app", "Task").objects.create(
+            task_type="t.add", task_key="k", scope="shared", created_by=user
+        )
+        old.get_model("tasks_app", "TaskSubscriber").objects.create(task=task, user=user)
+        new = migrate(AFTER)
+        row = new.get_model("tasks_app", "TaskSubscriber").objects.get()
+        assert (row.task_scope, row.task_created_at) == ("shared", task.created_at)
+    finally:
+        migrate(None)
