@@ -190,6 +190,9 @@ class TaskSerializer(serializers.ModelSerializer):
             else {"id": creator.pk, "username": creator.get_username()},
             "subscriber_count": self.get_subscriber_count(task),
             "is_subscribed": self.get_is_subscribed(task),
+            "run_after": _or_none(when, task.run_after),
+            "attempt": task.attempt,
+            "rerun_of": self.get_rerun_of(task),
             "links": self.get_links(task),
         }
 
