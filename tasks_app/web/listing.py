@@ -6,14 +6,16 @@ import re
 
 import django_filters
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tasks_app import selectors
 from tasks_app.api.filters import TaskFilter
-from tasks_app.models import TaskScope, TaskStatus
+from tasks_app.conf import conf
+from tasks_app.models import Task, TaskScope, TaskStatus
+from tasks_app.paging import CappedPaginator
 from tasks_app.registry import registry
 from tasks_app.web.pages import render_page
 
@@ -52,7 +54,7 @@ class TaskPageFilter(TaskFilter):
         if value == "mine":
             return queryset.filter(created_by_id=user.pk)
         if value == "subscribed":
-            return queryset.filter(is_subscribed=True)
+            return queryset.filter(subscribers__user_id=user.pk)
         return queryset
 
     def filter_search(self, queryset, name, value):
@@ -80,8 +82,8 @@ def _page_size(request) -> tuple[int, str | None]:
 
 @login_required
 def task_list(request):
-    queryset = selectors.task_list_annotated(user=request.user)
-    filters = TaskPageFilter(request.GET, queryset=queryset, request=request)
+    # The API's list path: filters on all tasks, then the listing reads what the user sees.
+    filters = TaskPageFilter(request.GET, queryset=Task.objects.all(), request=request)
     size, size_problem = _page_size(request)
     problems = [f"{name}: {' '.join(errs)}" for name, errs in filters.errors.items()]
     if size_problem:
@@ -90,9 +92,10 @@ def task_list(request):
     if problems:
         status = 400
     else:
-        # The same query as the API's list, without the big columns no row shows.
-        rows = filters.qs.defer("parameters", "payload", "result", "error_traceback")
-        paginator = Paginator(rows, size)
+        # Without the big columns no row shows.
+        tasks = filters.qs.defer("parameters", "payload", "result", "error_traceback")
+        listing = selectors.TaskListing(user=request.user, tasks=tasks)
+        paginator = CappedPaginator(listing, size, cap=conf.LIST_COUNT_CAP)
         number = request.GET.get("page") or 1
         try:
             page = paginator.page(number)
