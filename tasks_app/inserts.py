@@ -9,6 +9,7 @@ exactly one active task per key, whoever races.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -67,44 +68,57 @@ def _saved(task: Task, pk: int, connection: Any) -> Task:
     return task
 
 
-def _postgresql(connection: Any, task: Task, subscriber_id: Any) -> tuple[Task, bool] | None:
+@functools.cache
+def _postgresql_sql(vendor_alias: str, keyed: bool, subscribe: bool) -> str:
+    """The one statement of a PostgreSQL submit (built once per shape; psycopg then caches
+    its parsing too, as the text stays short).
+
+    Keyless: the INSERT, returning the new id. Keyed: the INSERT, or the row of the active task
+    holding the key: the first column is the new id (NULL after a conflict), the others the
+    holder's row (NULL when the insert went through). Either way the subscriber row (if any)
+    goes to whichever task it is, in the same statement."""
+    connection = connections[vendor_alias]
     q = connection.ops.quote_name
     table, columns, returning, placeholders = _names(connection)
-    params = _values(task, connection)
-    if task.dedup_key is None:
-        # Nothing to conflict with: the new row's id is all there is to learn.
-        returned = f"{q('id')}, {q('scope')}, {q('created_at')}" if subscriber_id else q("id")
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) RETURNING {returned}"
-        if subscriber_id is not None:
-            sql = (
-                f"WITH hit AS ({sql}), sub AS ({_subscriber_sql(connection, 'hit')}) "
-                f"SELECT {q('id')} FROM hit"
-            )
-            params += [subscriber_id, timezone.now()]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            (pk,) = cursor.fetchone()
-        return _saved(task, pk, connection), True
-    insert = (
-        f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "
-        f"ON CONFLICT ({q('dedup_key')}) DO NOTHING"
-    )
+    short = f"{q('id')}, {q('scope')}, {q('created_at')}"
+    insert = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
+    if not keyed:
+        if not subscribe:
+            return f"{insert} RETURNING {q('id')}"
+        return (
+            f"WITH hit AS ({insert} RETURNING {short}), "
+            f"sub AS ({_subscriber_sql(connection, 'hit')}) SELECT {q('id')} FROM hit"
+        )
     ctes = [
-        f"ins AS ({insert} RETURNING {returning})",
-        f"hit AS (SELECT {returning} FROM ins UNION ALL SELECT {returning} FROM {table} "
+        f"ins AS ({insert} ON CONFLICT ({q('dedup_key')}) DO NOTHING RETURNING {short})",
+        f"old AS (SELECT {returning} FROM {table} "
         f"WHERE {q('dedup_key')} = %s AND NOT EXISTS (SELECT 1 FROM ins))",
     ]
-    params.append(task.dedup_key)
-    if subscriber_id is not None:
+    if subscribe:
+        ctes.append(f"hit AS (SELECT {short} FROM ins UNION ALL SELECT {short} FROM old)")
         ctes.append(f"sub AS ({_subscriber_sql(connection, 'hit')})")
+    return (
+        f"WITH {', '.join(ctes)} SELECT (SELECT {q('id')} FROM ins), old.* "
+        f"FROM (SELECT 1) AS one LEFT JOIN old ON TRUE"
+    )
+
+
+def _postgresql(connection: Any, task: Task, subscriber_id: Any) -> tuple[Task, bool] | None:
+    keyed = task.dedup_key is not None
+    sql = _postgresql_sql(connection.alias, keyed, subscriber_id is not None)
+    params = _values(task, connection)
+    if keyed:
+        params.append(task.dedup_key)
+    if subscriber_id is not None:
         params += [subscriber_id, timezone.now()]
-    sql = f"WITH {', '.join(ctes)} SELECT (SELECT count(*) FROM ins), {returning} FROM hit"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    if row is None:
+    if row[0] is not None:  # the new row's id: the task is the one we built
+        return _saved(task, row[0], connection), True
+    if row[1] is None:  # the holder ended between the conflict and the read
         return None
-    return sqlrows.tasks(connection, [row], offset=1)[0], bool(row[0])
+    return sqlrows.tasks(connection, [row], offset=1)[0], False
 
 
 def _sqlite(connection: Any, task: Task, subscriber_id: Any) -> tuple[Task, bool] | None:
