@@ -24,3 +24,6 @@ if os.environ.get("GTF_BENCH_PLAIN_DJANGO_Q") == "1":
 ROOT_URLCONF = "bench.urls"
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
+if os.environ.get("GTF_BENCH_SERVER_SIDE_BINDING") == "1":
+    # psycopg binds parameters on the server and prepares statements it sees repeatedly.
+    DATABASES["default"]["OPTIONS"]["server_side_binding"] = True  # noqa: F405

@@ -89,6 +89,11 @@ class Settings:
     REQUEUE_PENDING_AFTER: float = _setting(
         300.0, "A pending task no queue holds for this long is enqueued again.", minimum=0.01
     )
+    PREPARED_STATEMENTS: bool = _setting(
+        True,
+        "On PostgreSQL, run the hot statements (submit, claim, start) as prepared statements; "
+        "False behind a pooler that cannot keep them (PgBouncer in transaction mode before 1.21).",
+    )
     PROGRESS_THROTTLE: float = _setting(
         1.0, "Minimum seconds between two progress/payload writes of one task.", minimum=0
     )

@@ -111,9 +111,7 @@ def _postgresql(connection: Any, task: Task, subscriber_id: Any) -> tuple[Task, 
         params.append(task.dedup_key)
     if subscriber_id is not None:
         params += [subscriber_id, timezone.now()]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
+    row = sqlrows.fetch(connection, sql, params)
     if row[0] is not None:  # the new row's id: the task is the one we built
         return _saved(task, row[0], connection), True
     if row[1] is None:  # the holder ended between the conflict and the read

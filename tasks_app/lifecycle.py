@@ -145,9 +145,7 @@ def _start_returning(connection: Any, task_uuid: Any, values: dict[str, Any]) ->
         f"RETURNING {columns}"
     )
     params += [uuid_field.get_db_prep_value(task_uuid, connection), S.PENDING]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
+    row = sqlrows.fetch(connection, sql, params)
     return None if row is None else sqlrows.tasks(connection, [row])[0]
 
 

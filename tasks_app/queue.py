@@ -71,9 +71,7 @@ def _claim_returning(connection: Any, node: str, limit: int, now: datetime) -> l
     )
     stamp = Task._meta.get_field("claimed_at").get_db_prep_save(now, connection)
     fields = [Task._meta.get_field(n) for n in ("id", "uuid", "task_type", "timeout")]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [node, stamp, S.PENDING, stamp, limit])
-        rows = cursor.fetchall()
+    rows = sqlrows.fetch(connection, sql, [node, stamp, S.PENDING, stamp, limit], many=True)
     claimed = [sqlrows.convert(connection, fields, row) for row in rows]
     return [Claimed(i, str(u), t, s) for i, u, t, s in claimed]
 

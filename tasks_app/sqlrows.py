@@ -5,11 +5,37 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
 from django.db.models import Field
 
+from tasks_app.conf import conf
 from tasks_app.models import Task
 
 COLUMNS: list[Field] = list(Task._meta.concrete_fields)
+
+
+def fetch(connection: Any, sql: str, params: Sequence[Any], *, many: bool = False) -> Any:
+    """Run one of GTF's hot statements and fetch its row (``many``: its rows).
+
+    On PostgreSQL it runs as a prepared statement (``PREPARED_STATEMENTS``): planning a submit's
+    CTE costs as much as running it. Where Django logs queries (DEBUG, tests) it goes through
+    Django's cursor instead, so that it is logged like any other."""
+    prepared = connection.vendor == "postgresql" and conf.PREPARED_STATEMENTS
+    if not prepared or connection.queries_logged:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall() if many else cursor.fetchone()
+    connection.ensure_connection()
+    raw = connection.connection
+    # Django turns psycopg's statement preparation off for the whole connection; GTF's own
+    # statements turn it on for themselves, the rest of the project's queries are unchanged.
+    threshold, raw.prepare_threshold = raw.prepare_threshold, 0
+    try:
+        with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
+            cursor.execute(sql, params, prepare=True)
+            return cursor.fetchall() if many else cursor.fetchone()
+    finally:
+        raw.prepare_threshold = threshold
 
 
 def returning(connection: Any, fields: Sequence[Field] = COLUMNS) -> str:

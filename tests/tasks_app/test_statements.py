@@ -81,3 +81,18 @@ def test_concurrent_claims_never_take_the_same_task(user):
         t.join(30)
     every = [u for mine in taken for u in mine]
     assert len(every) == 60 == len(set(every))
+
+
+@pytest.mark.parametrize("prepared", [True, False])
+def test_hot_statements_are_prepared_unless_turned_off(user, settings, prepared):
+    settings.GTF = {**settings.GTF, "PREPARED_STATEMENTS": prepared}
+
+    def prepared_count() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+            return cursor.fetchone()[0]
+
+    before = prepared_count()
+    for key in ("p1", "p2"):
+        task_submit(task_type="t.add", user=user, parameters={"a": 1}, task_key=key)
+    assert (prepared_count() > before) is prepared
