@@ -33,6 +33,7 @@ from tasks_app.api.serializers import (
     TaskTypePatchSerializer,
     TaskTypeSerializer,
 )
+from tasks_app.enums import TaskScope
 from tasks_app.exceptions import TaskNotFound
 from tasks_app.models import Task, TaskSubscriber
 from tasks_app.ops import task_types as types
@@ -123,7 +124,16 @@ class TaskViewSet(GTFAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def _submitted(self, result: services.SubmitResult) -> Response:
         """201 with the new task and its Location, or 200 with the active task joined."""
-        task = self.get_queryset().filter(pk=result.task.pk).first() or result.task
+        task = result.task
+        if result.created:
+            # Nothing to read back: its only subscriber, if any, is the caller.
+            subscribed = (
+                task.scope == TaskScope.SHARED and task.created_by_id == self.request.user.pk
+            )
+            task.subscriber_count, task.is_subscribed = int(subscribed), subscribed
+            task.created_by = self.request.user if task.created_by_id else None
+        else:
+            task = self.get_queryset().filter(pk=task.pk).first() or task
         data = self.get_serializer(task).data
         if not result.created:
             return Response(data, status=status.HTTP_200_OK)
