@@ -100,6 +100,7 @@ class Task(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="reruns",
+        db_index=False,  # gtf_task_rerun_of: only the rows that are reruns
     )
 
     objects = TaskQuerySet.as_manager()
@@ -115,7 +116,17 @@ class Task(models.Model):
             models.Index(fields=["task_key"], name="gtf_task_key"),
             models.Index(fields=["-created_at"], name="gtf_task_created"),
             models.Index(fields=["updated_at"], name="gtf_task_updated"),
-            models.Index(fields=["status", "heartbeat_at"], name="gtf_task_status_heartbeat"),
+            models.Index(
+                fields=["rerun_of"],
+                condition=models.Q(rerun_of__isnull=False),
+                name="gtf_task_rerun_of",
+            ),
+            # The reaper's question, about running tasks only: finished ones never enter it.
+            models.Index(
+                fields=["heartbeat_at"],
+                condition=models.Q(status__in=[TaskStatus.IN_PROGRESS, TaskStatus.ABORTING]),
+                name="gtf_task_running_heartbeat",
+            ),
             # The queue: due pending tasks nobody claimed, oldest first (claims, the keeper).
             models.Index(
                 fields=["run_after", "id"],
