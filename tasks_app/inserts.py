@@ -26,8 +26,20 @@ def _db() -> str:
     return router.db_for_write(Task)
 
 
-def _values(task: Task, connection: Any) -> list[Any]:
-    return [f.get_db_prep_save(f.pre_save(task, add=True), connection) for f in _INSERTED]
+def _values(task: Task, connection: Any, memo: dict[Any, Any] | None = None) -> list[Any]:
+    """The database values of a new row, in :data:`_INSERTED` order. ``memo`` keeps the
+    conversions of plain values (None, text, numbers) that repeat across a batch."""
+    out = []
+    for f in _INSERTED:
+        value = f.pre_save(task, add=True)
+        if memo is None or not isinstance(value, str | int | float | type(None)):
+            out.append(f.get_db_prep_save(value, connection))
+            continue
+        key = (f.attname, type(value), value)
+        if key not in memo:
+            memo[key] = f.get_db_prep_save(value, connection)
+        out.append(memo[key])
+    return out
 
 
 def insert_or_find(task: Task, *, subscriber_id: Any = None) -> tuple[Task, bool] | None:
@@ -172,7 +184,8 @@ def insert_many(tasks: Sequence[Task]) -> dict[str, Task]:
     connection = connections[_db()]
     q = connection.ops.quote_name
     table, columns, _, placeholders = _names(connection)
-    rows = [_values(task, connection) for task in tasks]
+    memo: dict[Any, Any] = {}
+    rows = [_values(task, connection, memo) for task in tasks]
     if connection.vendor == "postgresql":
         # One array per column: a short statement whatever the batch, parsed once.
         arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in _INSERTED)
@@ -195,6 +208,34 @@ def insert_many(tasks: Sequence[Task]) -> dict[str, Task]:
         (value,) = sqlrows.convert(connection, [uuid_field], [raw])
         inserted[str(value)] = _saved(by_uuid[str(value)], pk, connection)
     return inserted
+
+
+def subscribe_many(subscriptions: Sequence[TaskSubscriber]) -> None:
+    """Add these subscriptions; one that exists already is left as it is."""
+    if not subscriptions:
+        return
+    connection = connections[_db()]
+    if connection.vendor != "postgresql":
+        TaskSubscriber.objects.bulk_create(subscriptions, ignore_conflicts=True)
+        return
+    q = connection.ops.quote_name
+    names = ("task_id", "user_id", "subscribed_at", "task_scope", "task_created_at")
+    fields = [TaskSubscriber._meta.get_field(n) for n in names]
+    now = timezone.now()
+    for s in subscriptions:
+        s.subscribed_at = now
+    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    params = [
+        [f.get_db_prep_save(getattr(s, f.attname), connection) for s in subscriptions]
+        for f in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {q(TaskSubscriber._meta.db_table)} "
+            f"({', '.join(q(f.column) for f in fields)}) SELECT * FROM unnest({arrays}) "
+            f"ON CONFLICT ({q('task_id')}, {q('user_id')}) DO NOTHING",
+            params,
+        )
 
 
 def supports_bulk() -> bool:

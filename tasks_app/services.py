@@ -277,9 +277,9 @@ def task_submit_many(*, items: Sequence[SubmitItem], user: Any) -> list[SubmitRe
                 else:
                     result = _insert(p, p.user)  # its holder ended meanwhile
                 if p.subscriber_id is not None:
-                    subscriptions.append(TaskSubscriber.of(result.task, p.subscriber_id))
+                    subscriptions.append((result.task, p.subscriber_id))
                 results[start + offset] = result
-            TaskSubscriber.objects.bulk_create(subscriptions, ignore_conflicts=True)
+            inserts.subscribe_many(subscriptions)
             _submitted(created)
     for result in results:
         if result is not None and not result.created:
