@@ -210,24 +210,30 @@ def insert_many(tasks: Sequence[Task]) -> dict[str, Task]:
     return inserted
 
 
-def subscribe_many(subscriptions: Sequence[TaskSubscriber]) -> None:
-    """Add these subscriptions; one that exists already is left as it is."""
+def subscribe_many(subscriptions: Sequence[tuple[Task, Any]]) -> None:
+    """Subscribe each ``(task, user_id)``; a subscription that exists already stays as it is."""
     if not subscriptions:
         return
     connection = connections[_db()]
     if connection.vendor != "postgresql":
-        TaskSubscriber.objects.bulk_create(subscriptions, ignore_conflicts=True)
+        rows = [TaskSubscriber.of(task, user_id) for task, user_id in subscriptions]
+        TaskSubscriber.objects.bulk_create(rows, ignore_conflicts=True)
         return
     q = connection.ops.quote_name
     names = ("task_id", "user_id", "subscribed_at", "task_scope", "task_created_at")
     fields = [TaskSubscriber._meta.get_field(n) for n in names]
     now = timezone.now()
-    for s in subscriptions:
-        s.subscribed_at = now
+    columns = [
+        [task.pk for task, _ in subscriptions],
+        [user_id for _, user_id in subscriptions],
+        [now] * len(subscriptions),
+        [task.scope for task, _ in subscriptions],
+        [task.created_at for task, _ in subscriptions],
+    ]
     arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
     params = [
-        [f.get_db_prep_save(getattr(s, f.attname), connection) for s in subscriptions]
-        for f in fields
+        [f.get_db_prep_save(v, connection) for v in column]
+        for f, column in zip(fields, columns, strict=True)
     ]
     with connection.cursor() as cursor:
         cursor.execute(
