@@ -28,7 +28,13 @@ def sqlite_database(path: Path | str) -> dict:
     }
 
 
-def parse(url: str, *, conn_max_age: int = 60) -> dict:
+def parse(url: str, *, conn_max_age: int = 0) -> dict:
+    """A server database: one connection per request by default (``CONN_MAX_AGE=0``).
+
+    Persistent connections (``CONN_MAX_AGE > 0``) stay open per thread; under a server that
+    runs a thread per request they pile up until the database refuses clients. Production
+    web processes pool connections instead (docs/workers.md, "Database connections").
+    """
     parts = urlsplit(url)
     scheme = parts.scheme.split("+")[0]
     if scheme not in ENGINES:

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_q",
     "tasks_app",
     "state_app",
@@ -75,8 +76,9 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
-# gtf_project.asgi sets 0: under ASGI a persistent connection outlives its request's thread.
-CONN_MAX_AGE = int(os.environ.get("GTF_CONN_MAX_AGE", "60"))
+# 0: a connection per request. Persistent ones stay open per thread (runserver runs a thread
+# per request, ASGI a thread per sync call) until the database refuses clients.
+CONN_MAX_AGE = int(os.environ.get("GTF_CONN_MAX_AGE", "0"))
 DATABASES = {
     "default": dburl.parse(DATABASE_URL, conn_max_age=CONN_MAX_AGE)
     if DATABASE_URL
@@ -113,6 +115,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # 3.1: nullable references are plain JSON Schema (oneOf null), which validators agree on.
     "OAS_VERSION": "3.1.0",
+    # Swagger UI and ReDoc from this server's static files: the docs work offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -20,6 +20,7 @@ class StateAppConfig(AppConfig):
         "state_app.stores.TaskStateStore": "state",
         "state_app.stores.AssetStores": "assets",
     }
+    gtf_api_root = {"assets": "gtf_state:assets"}
     # The task center's task page shows the task's state (see tasks_app.web.panels).
     gtf_task_panels = {
         "state": ("state_app/task_state_panel.html", "state_app.web.task_state_context")

@@ -1,4 +1,4 @@
-"""The one validator and codec of state keys and values.
+"""The one validator and codec of state keys and values (docs/design.md, "State values").
 
 Every write path (REST, running tasks, admin) calls :func:`encode`; every read calls
 :func:`decode`. Values are stored as compact JSON text, so what is read is exactly what was

@@ -1,4 +1,4 @@
-"""Who may read and change state (task state: whoever may see the task)."""
+"""Who may read and change state (task visibility: docs/design.md, "Scopes and permissions")."""
 
 from __future__ import annotations
 

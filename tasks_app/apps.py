@@ -14,6 +14,11 @@ class TasksAppConfig(AppConfig):
 
     # What this app declares for GTF itself (see tasks_app.extensions).
     gtf_injectables = {"tasks_app.worker.context.TaskContext": ""}
+    gtf_api_root = {
+        "tasks": "tasks_api:task-list",
+        "task-types": "tasks_api:task-type-list",
+        "schedules": "tasks_api:schedule-list",
+    }
     gtf_periodic_jobs = (
         Periodic(name="gtf.reap", func="tasks_app.worker.reaper.reap", minutes=1),
         Periodic(name="gtf.prune", func="tasks_app.ops.pruning.prune_periodic", minutes=60),

@@ -45,6 +45,11 @@ class TaskHandle:
 def register(func: Callable[..., Any], **options: Any) -> TaskHandle:
     """Register ``func`` as a task type (imperative form of :func:`task`); ``options`` are the
     fields of :class:`~tasks_app.registry.TaskDefinition`."""
+    if not inspect.isroutine(func):
+        # A django.tasks Task (Django 6) wraps its function in .func and is not callable.
+        wrapped = getattr(func, "func", None)
+        hint = f" To register the function it wraps, pass {wrapped!r}." if callable(wrapped) else ""
+        raise InvalidTaskDefinition(f"{func!r} is not a function: it cannot be a task.{hint}")
     for old, new in ALIASES.items():
         if old in options:
             options[new] = options.pop(old)

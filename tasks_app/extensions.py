@@ -5,6 +5,8 @@
 - ``gtf_injectables = {"app.module.Type": "state"}``: a task parameter annotated ``Type`` gets
   ``ctx.state`` (``""``: the context itself).
 - ``gtf_periodic_jobs = [Periodic(...)]``: maintenance jobs the executor's scheduler runs.
+- ``gtf_api_root = {"assets": "gtf_state:assets"}``: endpoints the API root lists, by the
+  url name of the app's API (left out while the host does not mount it).
 
 Read from the app registry when first needed, so the order of ``INSTALLED_APPS`` and of
 ``ready()`` calls does not matter.
@@ -42,6 +44,11 @@ def injectables() -> dict[type, str]:
 
 def periodic_jobs() -> list[Periodic]:
     return [job for jobs in _declared("gtf_periodic_jobs") for job in jobs]
+
+
+def api_root_entries() -> dict[str, str]:
+    """Key -> url name of each endpoint the API root lists."""
+    return {key: name for d in _declared("gtf_api_root") for key, name in d.items()}
 
 
 def injected_attribute(annotation: Any) -> str | None:

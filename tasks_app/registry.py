@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.module_loading import autodiscover_modules
+
 from tasks_app import params
 from tasks_app.enums import TaskScope
 from tasks_app.exceptions import DuplicateTaskType, InvalidTaskDefinition, UnknownTaskType
@@ -148,8 +150,7 @@ class TaskRegistry:
 registry = TaskRegistry()
 
 
-def autodiscover(module_name: str = "tasks") -> None:
-    """Import ``<app>.<module_name>`` of every installed app that has one."""
-    from django.utils.module_loading import autodiscover_modules
-
-    autodiscover_modules(module_name)
+def autodiscover(module_name: str | None = "tasks") -> None:
+    """Import ``<app>.<module_name>`` of every installed app that has one (None: nothing)."""
+    if module_name:
+        autodiscover_modules(module_name)

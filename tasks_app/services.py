@@ -4,6 +4,7 @@ rerun."""
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import uuid as uuid_lib
 from collections.abc import Sequence
@@ -70,6 +71,9 @@ class SubmitResult:
     """The new task, or the active task the caller joined."""
     created: bool
     """True if this call created the task."""
+    parameters_differ: bool = False
+    """The caller joined an active task whose parameters differ from the ones it sent: the
+    task runs with its own (``task.parameters``)."""
 
 
 @dataclass(frozen=True)
@@ -222,7 +226,7 @@ def _insert(prepared: _Prepared, user: Any) -> SubmitResult:
             continue  # the task holding the key ended between the conflict and the read
         task, created = found
         if not created:
-            return _joined(task, prepared.user)
+            return _joined(task, prepared.user, prepared.fields["parameters"])
         _submitted([task])
         return SubmitResult(task=task, created=True)
     raise RuntimeError("The task insert kept conflicting with tasks that end at once.")
@@ -273,7 +277,12 @@ def task_submit_many(*, items: Sequence[SubmitItem], user: Any) -> list[SubmitRe
                 if str(task.uuid) in inserted:
                     result = SubmitResult(task=inserted[str(task.uuid)], created=True)
                 elif task.dedup_key in holders:
-                    result = SubmitResult(task=holders[task.dedup_key], created=False)
+                    holder = holders[task.dedup_key]
+                    result = SubmitResult(
+                        task=holder,
+                        created=False,
+                        parameters_differ=_differ(holder, p.fields["parameters"]),
+                    )
                 else:
                     result = _insert(p, p.user)  # its holder ended meanwhile
                 if p.subscriber_id is not None:
@@ -313,9 +322,15 @@ def _submitted(tasks: Sequence[Task]) -> None:
         get_executor().enqueue_many(list(tasks))
 
 
-def _joined(task: Task, user: Any) -> SubmitResult:
+def _joined(task: Task, user: Any, parameters: dict[str, Any]) -> SubmitResult:
     _joined_signal(task, user)
-    return SubmitResult(task=task, created=False)
+    return SubmitResult(task=task, created=False, parameters_differ=_differ(task, parameters))
+
+
+def _differ(task: Task, parameters: dict[str, Any]) -> bool:
+    """A join's parameters are not the task's (compared as stored: a tuple sent is the list
+    kept)."""
+    return json.loads(json.dumps(parameters)) != task.parameters
 
 
 def _joined_signal(task: Task, user: Any) -> None:

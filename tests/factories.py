@@ -8,27 +8,57 @@ import uuid
 
 import factory
 from django.contrib.auth import get_user_model
+from django.db.models import EmailField
 from django.utils import timezone
 
 from state_app.models import AssetState, TaskState
 from tasks_app.enums import TERMINAL_STATUSES, ScheduleKind, TaskScope, TaskStatus
 from tasks_app.models import Schedule, Task, TaskSubscriber
 
+User = get_user_model()
+
+
+def natural_key(name: str) -> str:
+    """The USERNAME_FIELD value for a short name: itself, or an address for an email login."""
+    field = User._meta.get_field(User.USERNAME_FIELD)
+    return f"{name}@example.com" if isinstance(field, EmailField) else name
+
+
+def json_pk(user) -> int | str:
+    """A user id as the API renders it: a number for integer keys, else a string."""
+    return user.pk if isinstance(user.pk, int) else str(user.pk)
+
 
 class UserFactory(factory.django.DjangoModelFactory):
+    """A user of whatever model AUTH_USER_MODEL names; ``username="alice"`` fills its
+    USERNAME_FIELD (``alice@example.com`` when that is an email field)."""
+
     class Meta:
-        model = get_user_model()
-        django_get_or_create = ("username",)
+        model = User
+        django_get_or_create = (User.USERNAME_FIELD,)
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     password = factory.django.Password("pw")
     is_staff = False
 
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):
+        name = kwargs.pop("username")
+        if any(f.name == "username" for f in User._meta.get_fields()):
+            kwargs["username"] = name
+        kwargs[User.USERNAME_FIELD] = natural_key(name)
+        return kwargs
+
 
 class StaffFactory(UserFactory):
     username = factory.Sequence(lambda n: f"staff{n}")
     is_staff = True
+
+
+class SuperuserFactory(StaffFactory):
+    username = factory.Sequence(lambda n: f"root{n}")
+    is_superuser = True
 
 
 class TaskFactory(factory.django.DjangoModelFactory):

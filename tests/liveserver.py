@@ -27,7 +27,7 @@ def uvicorn_server(*, log: Path, events_dir: Path, gtf: dict | None = None):
     port = free_port()
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DJANGO_SETTINGS_MODULE": os.environ["DJANGO_SETTINGS_MODULE"],  # as pytest-django set it
         "DJANGO_DEBUG": "1",  # the ASGI entry point then serves static files
         "DATABASE_URL": test_database_url(),
         "GTF_TEST_EXECUTOR": DJANGO_Q_EXECUTOR,

@@ -31,9 +31,11 @@ def test_database_url() -> str:
     cfg = connection.settings_dict
     if connection.vendor == "sqlite":
         return f"sqlite:///{Path(cfg['NAME']).resolve()}"
+    auth = cfg["USER"] + (f":{cfg['PASSWORD']}" if cfg["PASSWORD"] else "")
     if connection.vendor == "postgresql":
-        auth = cfg["USER"] + (f":{cfg['PASSWORD']}" if cfg["PASSWORD"] else "")
         return f"postgres://{auth}@{cfg['HOST'] or '127.0.0.1'}:{cfg['PORT'] or 5432}/{cfg['NAME']}"
+    if connection.vendor == "mysql":
+        return f"mysql://{auth}@{cfg['HOST'] or '127.0.0.1'}:{cfg['PORT'] or 3306}/{cfg['NAME']}"
     raise RuntimeError(f"No qcluster support for {connection.vendor}")
 
 
@@ -44,7 +46,7 @@ def qcluster(
     """Run a cluster until the block ends; its whole process group is stopped after."""
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DJANGO_SETTINGS_MODULE": os.environ["DJANGO_SETTINGS_MODULE"],  # as pytest-django set it
         "DATABASE_URL": test_database_url(),
         "GTF_TEST_EXECUTOR": DJANGO_Q_EXECUTOR,
         "GTF_TEST_GTF": json.dumps({**FAST_GTF, **(gtf or {})}),

@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from state_app.stores import MAX_TTL
+from tasks_app.api.users import UserIdField
 
 
 @extend_schema_field(OpenApiTypes.ANY)
@@ -70,7 +71,7 @@ class TaskStateEntrySerializer(serializers.Serializer):
 class AssetStateEntrySerializer(TaskStateEntrySerializer):
     expires_at = None
     updated_by_task = serializers.UUIDField(allow_null=True)
-    updated_by_user = serializers.IntegerField(source="updated_by_user_id", allow_null=True)
+    updated_by_user = UserIdField(source="updated_by_user_id", allow_null=True)
 
 
 class AssetSummarySerializer(serializers.Serializer):

@@ -1,4 +1,4 @@
-"""REST views of task and asset state. They parse, call services, answer."""
+"""REST views of task and asset state (docs/state.md). They parse, call services, answer."""
 
 from __future__ import annotations
 
@@ -232,7 +232,7 @@ class AssetStateMixin:
     )
 )
 class AssetListView(StateAPIView):
-    def get(self, request):
+    def get(self, request, **kwargs):
         paginator = StatePagination()
         page = paginator.paginate_queryset(
             selectors.asset_summaries(user=request.user), request, view=self

@@ -12,8 +12,11 @@ import uuid as uuid_lib
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -34,6 +37,36 @@ BADGE_COLOURS = {
     S.ABORTED: "#6f42c1",
     S.TIMED_OUT: "#b02a37",
 }
+
+
+def exact_time(value) -> str:
+    """A time to the second, in the current time zone (Django's default shows minutes)."""
+    return "—" if value is None else date_format(localtime(value), "Y-m-d H:i:s")
+
+
+def time_column(field: str, label):
+    @admin.display(description=label, ordering=field)
+    def show(self, task: Task) -> str:
+        return exact_time(getattr(task, field))
+
+    return show
+
+
+UUID_GROUPS = (8, 4, 4, 4, 12)
+
+
+def uuid_prefix(term: str) -> str | None:
+    """``term`` as the start of a uuid written in its usual form (dashes where they go), or
+    None if it cannot be one. Typed with or without dashes, in either case."""
+    digits = term.strip().replace("-", "").lower()
+    if not digits or len(digits) > 32 or any(c not in "0123456789abcdef" for c in digits):
+        return None
+    groups, rest = [], digits
+    for size in UUID_GROUPS:
+        if rest:
+            groups.append(rest[:size])
+            rest = rest[size:]
+    return "-".join(groups)
 
 
 def pretty_json(value) -> str:
@@ -68,8 +101,9 @@ class TaskTypeFilter(admin.SimpleListFilter):
 
 class TaskSubscriberInline(admin.TabularInline):
     model = TaskSubscriber
-    fields = ("user", "subscribed_at")
+    fields = ("user", "subscribed")
     readonly_fields = fields
+    subscribed = time_column("subscribed_at", _("subscribed at"))
     extra = 0
     can_delete = False  # leaving a task goes through task_unsubscribe / task_abort
 
@@ -84,8 +118,10 @@ class TaskAttemptInline(admin.TabularInline):
     """The attempts that ended in a retry; the current one is the task's own status and error."""
 
     model = TaskAttempt
-    fields = ("number", "status", "started_at", "ended_at", "worker_id", "error_type", "error")
+    fields = ("number", "status", "started", "ended", "worker_id", "error_type", "error")
     readonly_fields = fields
+    started = time_column("started_at", _("started at"))
+    ended = time_column("ended_at", _("ended at"))
     extra = 0
     can_delete = False  # the history of a task is written by its runs only
     verbose_name_plural = _("earlier attempts (ended in a retry)")
@@ -119,7 +155,7 @@ class TaskAdmin(StorableLookupsMixin, NoBulkDeleteMixin, admin.ModelAdmin):
         "status_badge",
         "progress_bar",
         "created_by",
-        "created_at",
+        "created",
         "duration",
     )
     list_filter = ("status", "scope", TaskTypeFilter, "created_at")
@@ -152,13 +188,13 @@ class TaskAdmin(StorableLookupsMixin, NoBulkDeleteMixin, admin.ModelAdmin):
             {
                 "fields": (
                     "created_by",
-                    "created_at",
-                    "updated_at",
-                    "started_at",
-                    "ended_at",
+                    "created",
+                    "updated",
+                    "started",
+                    "ended",
                     "duration",
                     "worker_id",
-                    "heartbeat_at",
+                    "heartbeat",
                 )
             },
         ),
@@ -181,14 +217,31 @@ class TaskAdmin(StorableLookupsMixin, NoBulkDeleteMixin, admin.ModelAdmin):
         opts = self.opts
         return request.user.is_staff and request.user.has_perm(f"{opts.app_label}.change_task")
 
+    created = time_column("created_at", _("created at"))
+    updated = time_column("updated_at", _("updated at"))
+    started = time_column("started_at", _("started at"))
+    ended = time_column("ended_at", _("ended at"))
+    heartbeat = time_column("heartbeat_at", _("heartbeat at"))
+
     def has_rerun_permission(self, request) -> bool:
         return self.has_abort_permission(request)
 
     def get_search_results(self, request, queryset, search_term):
         results, distinct = super().get_search_results(request, queryset, search_term)
-        with contextlib.suppress(ValueError):
-            results |= queryset.filter(uuid=uuid_lib.UUID(search_term.strip()))
+        # The list shows the first 8 characters of the uuid: they (or more) find the task.
+        # A text match, not a range: MariaDB's native UUID type does not sort as text does.
+        prefix = uuid_prefix(search_term)
+        if prefix is not None:
+            results |= queryset.filter(uuid__istartswith=prefix)
         return results, distinct
+
+    def get_object(self, request, object_id, from_field=None):
+        # /admin/tasks_app/task/<uuid>/change/ works as well as the numeric id.
+        if from_field is None:
+            with contextlib.suppress(ValueError):
+                task_uuid = uuid_lib.UUID(str(object_id))
+                return self.get_queryset(request).filter(uuid=task_uuid).first()
+        return super().get_object(request, object_id, from_field)
 
     @admin.display(description=_("uuid"))
     def short_uuid(self, task: Task) -> str:
@@ -311,10 +364,15 @@ class TaskAdmin(StorableLookupsMixin, NoBulkDeleteMixin, admin.ModelAdmin):
 
 @admin.register(TaskSubscriber)
 class TaskSubscriberAdmin(StorableLookupsMixin, admin.ModelAdmin):
-    list_display = ("task", "user", "subscribed_at")
+    list_display = ("task", "user", "subscribed")
     list_select_related = ("task", "user")
-    search_fields = ("user__username", "task__task_key", "task__task_type")
-    readonly_fields = ("task", "user", "subscribed_at")
+    readonly_fields = ("task", "user", "subscribed")
+    subscribed = time_column("subscribed_at", _("subscribed at"))
+
+    def get_search_fields(self, request):
+        # The user model may have no "username" (e.g. USERNAME_FIELD = "email").
+        username = get_user_model().USERNAME_FIELD
+        return (f"user__{username}", "task__task_key", "task__task_type")
 
     # Joining and leaving follow the services' rules (the last subscriber must abort).
     def has_add_permission(self, request) -> bool:

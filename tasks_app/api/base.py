@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ParseError
@@ -76,6 +77,9 @@ class GTFAPIMixin(ReadOnlySwitch):
     read-only switch (whose schema generator leaves out routes ``API_READ_ONLY`` turns off)."""
 
     parser_classes = [GTFJSONParser]
+    # GTF's API is versioned by its mount; a host's DRF versioning (URL path, namespace...)
+    # would 404 these views. A ``<version>`` the mount captures is accepted and ignored.
+    versioning_class = None
 
     def get_exception_handler(self):  # type: ignore[no-untyped-def]
         return errors.exception_handler
@@ -89,8 +93,9 @@ class GTFPagination(PageNumberPagination):
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         # DRF describes next/previous with 3.0's "nullable", which OpenAPI 3.1 ignores.
         page = super().get_paginated_response_schema(schema)
-        for link in ("next", "previous"):
-            page["properties"][link] = {"type": ["string", "null"], "format": "uri"}
+        if spectacular_settings.OAS_VERSION.startswith("3.1"):
+            for link in ("next", "previous"):
+                page["properties"][link] = {"type": ["string", "null"], "format": "uri"}
         return page
 
 

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django_filters.fields import IsoDateTimeField
 
+from tasks_app.api.users import UserIdFilter
 from tasks_app.models import Task, TaskScope, TaskStatus
 
 
@@ -52,6 +53,9 @@ class TaskFilter(django_filters.FilterSet):
     task_type = django_filters.CharFilter(field_name="task_type")
     scope = django_filters.ChoiceFilter(choices=TaskScope.choices)
     task_key = django_filters.CharFilter(field_name="task_key")
+    created_by = UserIdFilter(
+        field_name="created_by_id", help_text="Id of the user who submitted the task."
+    )
     created_after = UTCDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = UTCDateTimeFilter(field_name="created_at", lookup_expr="lt")
     updated_after = UTCDateTimeFilter(field_name="updated_at", lookup_expr="gte")

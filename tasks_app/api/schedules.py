@@ -181,16 +181,16 @@ class ScheduleViewSet(
         body.is_valid(raise_exception=True)
         return dict(body.validated_data)
 
-    def create(self, request):
+    def create(self, request, **kwargs):
         schedule = schedules.schedule_create(user=request.user, **self._body(partial=False))
         return Response(self.get_serializer(schedule).data, status=status.HTTP_201_CREATED)
 
-    def update(self, request, pk=None):
+    def update(self, request, pk=None, **kwargs):
         schedule = self.get_object()  # an unknown id is a 404 whatever the body
         changes = {**PUT_DEFAULTS, **self._body(partial=False)}
         return self._change(schedule, changes)
 
-    def partial_update(self, request, pk=None):
+    def partial_update(self, request, pk=None, **kwargs):
         schedule = self.get_object()
         return self._change(schedule, self._body(partial=True))
 
@@ -200,6 +200,6 @@ class ScheduleViewSet(
         )
         return Response(self.get_serializer(schedule).data)
 
-    def destroy(self, request, pk=None):
+    def destroy(self, request, pk=None, **kwargs):
         schedules.schedule_delete(schedule=self.get_object(), user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

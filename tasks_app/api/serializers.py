@@ -8,9 +8,10 @@ from typing import Any
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.reverse import reverse
 
 from tasks_app import rules
+from tasks_app.api.links import api_reverse
+from tasks_app.api.users import UserRefSerializer, render_user_id
 from tasks_app.conf import conf
 from tasks_app.models import Task, TaskScope, TaskStatus, TaskSubscriber
 from tasks_app.services import MAX_KEY_LENGTH, MAX_TIMEOUT
@@ -47,11 +48,6 @@ class AwareDateTimeField(serializers.DateTimeField):
             return value.astimezone(datetime.UTC)
         except OverflowError:
             self.fail("out_of_range")
-
-
-class UserRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="pk", read_only=True)
-    username = serializers.CharField(source="get_username", read_only=True)
 
 
 class ProgressSerializer(serializers.Serializer):
@@ -187,7 +183,7 @@ class TaskSerializer(serializers.ModelSerializer):
             "duration_seconds": _float(task.duration_seconds),
             "created_by": None
             if creator is None
-            else {"id": creator.pk, "username": creator.get_username()},
+            else {"id": render_user_id(creator.pk), "username": creator.get_username()},
             "subscriber_count": self.get_subscriber_count(task),
             "is_subscribed": self.get_is_subscribed(task),
             "run_after": _or_none(when, task.run_after),
@@ -229,7 +225,7 @@ class TaskSerializer(serializers.ModelSerializer):
         if templates is None:
             request = self.context.get("request")
             templates = {
-                link: reverse(f"{NAMESPACE}:{name}", kwargs={"uuid": _PLACEHOLDER}, request=request)
+                link: api_reverse(request, f"{NAMESPACE}:{name}", {"uuid": _PLACEHOLDER})
                 for link, name in LINKS.items()
             }
             self.context["_link_templates"] = templates
@@ -249,28 +245,39 @@ def _or_none(represent: Any, value: Any) -> Any:
     return None if value is None else represent(value)
 
 
-class TaskSubmitSerializer(serializers.Serializer):
-    task_type = serializers.CharField(max_length=200, help_text="A registered task type.")
-    task_key = serializers.CharField(
+def _type_field(**kwargs: Any) -> serializers.CharField:
+    return serializers.CharField(max_length=200, required=False, **kwargs)
+
+
+def _label_field(**kwargs: Any) -> serializers.CharField:
+    return serializers.CharField(
         max_length=MAX_KEY_LENGTH,
         required=False,
         allow_null=True,
         allow_blank=True,
         trim_whitespace=False,
-        help_text="Dedup key: one active task per type, key and scope. None: no dedup.",
+        **kwargs,
     )
+
+
+# Submit takes the names a task is shown with; the earlier names stay accepted as aliases.
+SUBMIT_ALIASES = {"type": "task_type", "key": "task_key", "name": "task_name"}
+
+
+class TaskSubmitSerializer(serializers.Serializer):
+    """What submit accepts; unknown fields are refused, not ignored."""
+
+    type = _type_field(help_text="A registered task type (required; alias: task_type).")
+    key = _label_field(
+        help_text="Dedup key: one active task per type, key and scope. None: no dedup "
+        "(alias: task_key)."
+    )
+    name = _label_field(help_text="A label shown with the task (alias: task_name).")
     scope = serializers.ChoiceField(
         choices=TaskScope.choices,
         required=False,
         allow_null=True,
         help_text="Default: the type's scope.",
-    )
-    task_name = serializers.CharField(
-        max_length=MAX_KEY_LENGTH,
-        required=False,
-        allow_null=True,
-        allow_blank=True,
-        trim_whitespace=False,
     )
     parameters = JSONObjectField(
         required=False, help_text="Keyword arguments of the task function, checked at submit."
@@ -284,6 +291,51 @@ class TaskSubmitSerializer(serializers.Serializer):
         help_text="Not started before this time (with its time zone; at most 366 days ahead). "
         "The task is PENDING until then.",
     )
+    task_type = _type_field(help_text="Alias of type.")
+    task_key = _label_field(help_text="Alias of key.")
+    task_name = _label_field(help_text="Alias of name.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        self.sent_as: dict[str, str] = {}
+        for name, alias in SUBMIT_ALIASES.items():
+            if name in attrs and alias in attrs:
+                raise serializers.ValidationError({alias: [f"Send {name} or {alias}, not both."]})
+            self.sent_as[alias] = alias if alias in attrs else name
+            if alias in attrs:
+                attrs[name] = attrs.pop(alias)
+        if "type" not in attrs:
+            raise serializers.ValidationError({"type": ["This field is required."]})
+        return attrs
+
+    def submit_arguments(self) -> dict[str, Any]:
+        """The validated body as ``task_submit`` keywords."""
+        data = dict(self.validated_data)
+        return {SUBMIT_ALIASES.get(name, name): value for name, value in data.items()}
+
+
+class SubmittedTaskSerializer(TaskSerializer):
+    """The task a submit created or joined."""
+
+    parameters_differ = serializers.SerializerMethodField(
+        help_text="Joined an active task whose parameters differ from the ones sent: the task "
+        "runs with its own (shown in parameters). Always false when the task was created."
+    )
+
+    class Meta(TaskSerializer.Meta):
+        fields = [*TaskSerializer.Meta.fields, "parameters_differ"]
+        read_only_fields = fields
+
+    def to_representation(self, task: Task) -> dict[str, Any]:
+        return {
+            **super().to_representation(task),
+            "parameters_differ": self.get_parameters_differ(task),
+        }
+
+    def get_parameters_differ(self, task: Task) -> bool:
+        return bool(self.context.get("parameters_differ", False))
 
 
 class NoFieldsSerializer(serializers.Serializer):
@@ -439,7 +491,7 @@ class TaskTypeSerializer(serializers.Serializer):
             return None
         return BackoffSerializer(info.definition.backoff).data
 
-    @extend_schema_field({"type": ["object", "null"], "additionalProperties": True})
+    @extend_schema_field(JSONObjectField(allow_null=True))
     def get_parameters_schema(self, info) -> dict[str, Any] | None:
         return info.definition.signature.json_schema() if info.definition else None
 

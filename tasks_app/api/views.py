@@ -26,6 +26,7 @@ from tasks_app.api.serializers import (
     AbortResultSerializer,
     AttemptSerializer,
     NoFieldsSerializer,
+    SubmittedTaskSerializer,
     SubscriberSerializer,
     TaskSerializer,
     TaskStatusSerializer,
@@ -34,8 +35,8 @@ from tasks_app.api.serializers import (
     TaskTypeSerializer,
 )
 from tasks_app.enums import TaskScope
-from tasks_app.exceptions import TaskNotFound
-from tasks_app.models import Task, TaskSubscriber
+from tasks_app.exceptions import GTFError, TaskNotFound
+from tasks_app.models import Task, TaskSubscriber, TaskType
 from tasks_app.ops import task_types as types
 
 
@@ -79,7 +80,7 @@ class TaskViewSet(GTFAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         return selectors.task_list_annotated(user=self.request.user)
 
-    def list(self, request):
+    def list(self, request, **kwargs):
         # Filters and ordering first, on all tasks; the listing then reads what the user sees.
         tasks = self.filter_queryset(Task.objects.all())
         page = self.paginate_queryset(selectors.TaskListing(user=request.user, tasks=tasks))
@@ -93,7 +94,7 @@ class TaskViewSet(GTFAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
         self.check_object_permissions(self.request, task)
         return task
 
-    def retrieve(self, request, uuid=None):
+    def retrieve(self, request, uuid=None, **kwargs):
         return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(
@@ -101,8 +102,11 @@ class TaskViewSet(GTFAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
         request=TaskSubmitSerializer,
         responses=with_errors(
             {
-                201: OpenApiResponse(TaskSerializer, description="Created."),
-                200: OpenApiResponse(TaskSerializer, description="Joined an active task."),
+                201: OpenApiResponse(SubmittedTaskSerializer, description="Created."),
+                200: OpenApiResponse(
+                    SubmittedTaskSerializer,
+                    description="Joined the active task with the same key; see parameters_differ.",
+                ),
             },
             400,
             409,
@@ -117,10 +121,15 @@ class TaskViewSet(GTFAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
             )
         ],
     )
-    def create(self, request):
+    def create(self, request, **kwargs):
         submit = TaskSubmitSerializer(data=request.data)
         submit.is_valid(raise_exception=True)
-        return self._submitted(services.task_submit(user=request.user, **submit.validated_data))
+        try:
+            result = services.task_submit(user=request.user, **submit.submit_arguments())
+        except GTFError as exc:
+            exc.field = submit.sent_as.get(exc.field, exc.field)  # the name the client used
+            raise
+        return self._submitted(result)
 
     def _submitted(self, result: services.SubmitResult) -> Response:
         """201 with the new task and its Location, or 200 with the active task joined."""
@@ -134,7 +143,8 @@ class TaskViewSet(GTFAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
             task.created_by = self.request.user if task.created_by_id else None
         else:
             task = self.get_queryset().filter(pk=task.pk).first() or task
-        data = self.get_serializer(task).data
+        context = {**self.get_serializer_context(), "parameters_differ": result.parameters_differ}
+        data = SubmittedTaskSerializer(task, context=context).data
         if not result.created:
             return Response(data, status=status.HTTP_200_OK)
         return Response(
@@ -161,7 +171,7 @@ class TaskViewSet(GTFAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
         ),
     )
     @action(detail=True, methods=["get"], url_path="status", url_name="status")
-    def status_(self, request, uuid=None):
+    def status_(self, request, uuid=None, **kwargs):
         row = (
             Task.objects.visible_to(request.user)
             .filter(uuid=selectors.parse_uuid(uuid))
@@ -191,7 +201,7 @@ class TaskViewSet(GTFAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
         responses=with_errors({200: AbortResultSerializer}, 400, 404, 409),
     )
     @action(detail=True, methods=["post"])
-    def abort(self, request, uuid=None):
+    def abort(self, request, uuid=None, **kwargs):
         options = AbortRequestSerializer(data=request.data)
         options.is_valid(raise_exception=True)
         result = services.task_abort(
@@ -213,7 +223,7 @@ class TaskViewSet(GTFAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
         filters=False,
     )
     @action(detail=True, methods=["get"], filter_backends=[])
-    def subscribers(self, request, uuid=None):
+    def subscribers(self, request, uuid=None, **kwargs):
         task = self.get_object()
         rows = TaskSubscriber.objects.filter(task=task).select_related("user")
         page = self.paginate_queryset(rows)
@@ -226,7 +236,7 @@ class TaskViewSet(GTFAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
         filters=False,
     )
     @action(detail=True, methods=["get"], filter_backends=[])
-    def attempts(self, request, uuid=None):
+    def attempts(self, request, uuid=None, **kwargs):
         rows = selectors.task_attempts(task=self.get_object())
         page = self.paginate_queryset(rows)
         context = self.get_serializer_context()
@@ -241,8 +251,10 @@ class TaskViewSet(GTFAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
         request=NoFieldsSerializer,
         responses=with_errors(
             {
-                201: OpenApiResponse(TaskSerializer, description="The new task."),
-                200: OpenApiResponse(TaskSerializer, description="The active task with its key."),
+                201: OpenApiResponse(SubmittedTaskSerializer, description="The new task."),
+                200: OpenApiResponse(
+                    SubmittedTaskSerializer, description="The active task with its key."
+                ),
             },
             400,
             404,
@@ -250,7 +262,7 @@ class TaskViewSet(GTFAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
         ),
     )
     @action(detail=True, methods=["post"])
-    def rerun(self, request, uuid=None):
+    def rerun(self, request, uuid=None, **kwargs):
         NoFieldsSerializer(data=request.data).is_valid(raise_exception=True)
         return self._submitted(services.task_rerun(task_uuid=uuid, user=request.user))
 
@@ -278,19 +290,21 @@ class TaskTypeViewSet(GTFAPIMixin, viewsets.GenericViewSet):
     """Task types with their parameter schema, enabled flag and orphan status."""
 
     api_resource = "task_types"
+    # Types come from the registry; the browsable API's filter form asks for a queryset.
+    queryset = TaskType.objects.none()
     serializer_class = TaskTypeSerializer
     permission_classes = [IsActiveUser]
     pagination_class = None
     lookup_field = "name"
     lookup_value_regex = "[^/]+"  # type names contain dots
 
-    def list(self, request):
+    def list(self, request, **kwargs):
         return Response(self.get_serializer(types.task_type_list(), many=True).data)
 
-    def retrieve(self, request, name=None):
+    def retrieve(self, request, name=None, **kwargs):
         return Response(self.get_serializer(types.task_type_get(name=name)).data)
 
-    def partial_update(self, request, name=None):
+    def partial_update(self, request, name=None, **kwargs):
         change = TaskTypePatchSerializer(data=request.data)
         change.is_valid(raise_exception=True)
         types.task_type_set_enabled(

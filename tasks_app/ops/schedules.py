@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -27,6 +27,7 @@ from tasks_app.exceptions import (
     UnknownTaskType,
 )
 from tasks_app.models import Schedule
+from tasks_app.ops.maintenance import migrated_home
 from tasks_app.ops.timetables import (
     clean_cron,
     clean_interval,
@@ -228,8 +229,10 @@ def schedule_delete(*, schedule: Schedule, user: Any = None) -> None:
         schedule.delete()
 
 
-def schedules_install_all(**kwargs) -> None:
+def schedules_install_all(*, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
     """Make the executor's scheduler hold exactly the enabled schedules (after migrate)."""
+    if not migrated_home(using, Schedule):
+        return
     executor = get_executor()
     if not executor.supports_schedules:
         return

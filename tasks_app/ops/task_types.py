@@ -12,13 +12,14 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils import timezone
 
 from tasks_app import availability, lifecycle, rules
 from tasks_app.exceptions import InvalidInput, TaskTypeNotFound
 from tasks_app.jsonvalues import text_rule
 from tasks_app.models import Schedule, Task, TaskStatus, TaskType
+from tasks_app.ops.maintenance import migrated_home
 from tasks_app.registry import TaskDefinition, registry
 
 logger = logging.getLogger("tasks_app.ops.task_types")
@@ -134,7 +135,9 @@ def _fail_pending_orphans(names: list[str]) -> list[str]:
     return failed
 
 
-def sync_after_migrate(**kwargs) -> None:
+def sync_after_migrate(*, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
+    if not migrated_home(using, TaskType):
+        return
     report = task_types_sync()
     logger.info("Task types synced: %d new, %d orphans", len(report.created), len(report.orphans))
 

@@ -240,8 +240,9 @@ class ChangeFeed:
             self.seq = seq
             self.stats.events += len(changed)
             for sub in self._subs:
-                for task_id in changed.keys() & sub.tasks.keys():
-                    sub.offer(task_id, seq, changed[task_id])
+                for task_id, event in changed.items():  # in watch order, not set order
+                    if task_id in sub.tasks:
+                        sub.offer(task_id, seq, event)
 
     def _ensure_thread(self) -> None:
         with self._lock:

@@ -1,7 +1,8 @@
 """Abort push on PostgreSQL: a LISTEN thread per worker process wakes the watcher.
 
-Polling stays the guarantee (DESIGN §7); push only shortens the wait. A lost notification
-or a broken listener connection costs at most one poll interval.
+Polling stays the guarantee (docs/design.md, "Execution guarantees"); push only shortens
+the wait. A lost notification or a broken listener connection costs at most one poll
+interval.
 """
 
 from __future__ import annotations

@@ -10,6 +10,11 @@ def require_postgres():
     assert connection.vendor == "postgresql", "this test needs DATABASE_URL=postgres://..."
 
 
+@pytest.fixture
+def require_row_locks():
+    assert connection.vendor in ("postgresql", "mysql"), "this test needs PostgreSQL or MariaDB"
+
+
 def make_task(user, *, scope="private", key=None):
     return Task.objects.create(
         task_type="t.add",

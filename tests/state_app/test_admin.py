@@ -10,8 +10,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def admin_client(client, django_user_model):
-    root = django_user_model.objects.create_superuser("root", "root@example.com", "pw")
+def admin_client(client, superuser):
+    root = superuser
     client.force_login(root)
     client.root = root
     return client

@@ -5,6 +5,7 @@ from django.contrib.auth.models import Permission
 
 from state_app.models import AssetState
 from state_app.stores import AssetStateStore
+from tests.factories import json_pk
 from tests.state_app.conftest import asset_url
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +21,7 @@ def test_staff_crud_and_writer_recorded(api, staff, ctx):
     created = client.put(asset_url("warehouse.orders", "watermark"), {"value": "t1"}, format="json")
     assert created.status_code == 201 and created["ETag"] == '"1"'
     body = created.json()
-    assert body["updated_by_user"] == staff.pk and body["updated_by_task"] is None
+    assert body["updated_by_user"] == json_pk(staff) and body["updated_by_task"] is None
     assert "expires_at" not in body
     ctx.assets["warehouse.orders"].set("watermark", "t2")
     got = client.get(asset_url("warehouse.orders", "watermark")).json()

@@ -1,4 +1,4 @@
-"""REST: /api/v1/tasks/{uuid}/state/ and .../state/{key}/."""
+"""REST: /api/v1/tasks/{uuid}/state/ and .../state/{key}/ (docs/state.md)."""
 
 from datetime import timedelta
 from urllib.parse import quote

@@ -1,4 +1,4 @@
-"""The one validator and codec: each rule, with its own message."""
+"""The one validator and codec (docs/design.md, "State values"): each rule, with its own message."""
 
 import pytest
 

@@ -8,7 +8,7 @@ from django.db import connection
 from state_app.stores import AssetStateStore, TaskStateStore
 from tests.state_app.conftest import make_task
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.row_locks]
 THREADS = 8
 ROUNDS = 25
 
@@ -35,7 +35,7 @@ def hammer(work):
     return errors
 
 
-def test_update_from_8_threads_loses_no_increment(require_postgres, user):
+def test_update_from_8_threads_loses_no_increment(require_row_locks, user):
     task = make_task(user)
     # The key does not exist yet: the first writers also race on the insert.
     errors = hammer(lambda: TaskStateStore(task.pk).update("n", lambda v: v + 1, default=0))
@@ -45,7 +45,7 @@ def test_update_from_8_threads_loses_no_increment(require_postgres, user):
     assert entry.version == THREADS * ROUNDS
 
 
-def test_asset_update_and_concurrent_sets(require_postgres):
+def test_asset_update_and_concurrent_sets(require_row_locks):
     errors = hammer(
         lambda: AssetStateStore("orders").update("seen", lambda v: v + [len(v)], default=[])
     )
@@ -58,7 +58,7 @@ def test_asset_update_and_concurrent_sets(require_postgres):
     assert sorted(versions) == list(range(1, THREADS * ROUNDS + 1))
 
 
-def test_compare_and_set_lets_one_writer_win_each_version(require_postgres):
+def test_compare_and_set_lets_one_writer_win_each_version(require_row_locks):
     AssetStateStore("orders").set("c", 0)
     wins = []
 

@@ -1,4 +1,5 @@
-"""Property: any JSON value reads back equal across the two APIs."""
+"""Property: any JSON value reads back equal across the two APIs (docs/design.md, "State
+values")."""
 
 import itertools
 

@@ -1,4 +1,5 @@
-"""Many callers submitting the same key at once get one task, all of them."""
+"""Many callers submitting the same key at once get one task, all of them
+(docs/design.md, "Dedup")."""
 
 import multiprocessing
 import threading

@@ -1,3 +1,8 @@
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 
 from tasks_app import register, task
@@ -127,3 +132,73 @@ def test_json_schema_of_parameters():
     assert schema["properties"]["mode"] == {"enum": ["fast", "slow"], "default": "fast"}
     assert schema["properties"]["tags"]["type"] == ["array", "null"]
     assert schema["additionalProperties"] is False
+
+
+def test_autodiscover_none_imports_nothing(monkeypatch):
+    # GTF["AUTODISCOVER_MODULE"] = None is documented: no module is imported at start-up.
+    from tasks_app import registry as registry_module
+
+    imported = []
+    monkeypatch.setattr(registry_module, "autodiscover_modules", imported.append)
+    registry_module.autodiscover(None)
+    registry_module.autodiscover("jobs")
+    assert imported == ["jobs"]
+
+
+def test_autodiscover_none_starts_up(tmp_path):
+    env = {
+        **os.environ,  # DJANGO_SETTINGS_MODULE as pytest-django set it
+        "GTF_TEST_GTF": json.dumps({"AUTODISCOVER_MODULE": None}),
+        "GTF_VAR_DIR": str(tmp_path),
+    }
+    code = "import django; django.setup(); from tasks_app.registry import registry; " + (
+        "print('t.add' in registry)"
+    )
+    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "False"  # tests/testapp/tasks.py was not imported
+
+
+def module_level_job() -> None:
+    pass
+
+
+class DjangoTaskLike:
+    """What Django 6's ``@django.tasks.task`` returns: a Task holding the function."""
+
+    def __init__(self, func):
+        self.func = func
+
+
+def test_registering_what_is_not_a_function_is_a_clear_error():
+    def job() -> None:
+        pass
+
+    with pytest.raises(InvalidTaskDefinition, match="is not a function.*pass <function"):
+        register(DjangoTaskLike(job), name="t.django_task")
+    with pytest.raises(InvalidTaskDefinition, match="is not a function"):
+        register(42, name="t.number")
+    assert "t.django_task" not in registry and "t.number" not in registry
+
+
+def test_a_real_django_task_is_refused_clearly():
+    import django
+
+    if django.VERSION < (6, 0):
+        return  # django.tasks is new in Django 6; the stand-in above covers older versions
+    from django.tasks import task as django_task
+
+    job = django_task(module_level_job)  # django.tasks wants a module-level function
+
+    with pytest.raises(InvalidTaskDefinition, match="is not a function"):
+        register(job, name="t.real_django_task")
+
+
+def test_a_partial_is_refused_clearly():
+    import functools
+
+    def add(a: int, b: int) -> int:
+        return a + b
+
+    with pytest.raises(InvalidTaskDefinition, match="is not a function"):
+        register(functools.partial(add, b=1), name="t.partial_add")

@@ -164,7 +164,7 @@ def flaky(ctx: TaskContext, fail_times: int = 1) -> int:
     return ctx.attempt
 
 
-@task(name="t.secret", scope="private", permission="auth.view_user")
+@task(name="t.secret", scope="private", permission="auth.view_group")
 def secret() -> str:
     return "secret"
 

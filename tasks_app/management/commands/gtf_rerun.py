@@ -1,7 +1,7 @@
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from tasks_app.exceptions import GTFError
+from tasks_app.management.users import natural_user
 from tasks_app.services import task_rerun
 
 
@@ -15,15 +15,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("uuid", help="the finished task's uuid")
         parser.add_argument(
-            "--user", help="username to rerun as (their rules apply; default: an operator)"
+            "--user",
+            help="user to rerun as, by the user model's USERNAME_FIELD (username, email...); "
+            "their rules apply; default: an operator",
         )
 
     def handle(self, *args, **options):
         user = None
         if options["user"]:
-            user = get_user_model()._default_manager.filter(username=options["user"]).first()
-            if user is None:
-                raise CommandError(f"No user named {options['user']!r}.")
+            user = natural_user(options["user"])
         try:
             result = task_rerun(task_uuid=options["uuid"], user=user)
         except GTFError as exc:

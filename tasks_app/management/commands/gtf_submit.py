@@ -1,10 +1,11 @@
+import json
 import time
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from tasks_app.exceptions import GTFError
 from tasks_app.jsonvalues import MAX_DEPTH, parse
+from tasks_app.management.users import natural_user
 from tasks_app.models import TERMINAL_STATUSES, Task, TaskStatus
 from tasks_app.registry import registry
 from tasks_app.services import task_submit
@@ -69,7 +70,9 @@ class Command(BaseCommand):
         parser.add_argument("--name", help="task name shown in lists")
         parser.add_argument("--timeout", type=int, help="seconds before the task is timed out")
         parser.add_argument(
-            "--user", help="username to submit as (default: the system; needed for private)"
+            "--user",
+            help="user to submit as, by the user model's USERNAME_FIELD (username, email...); "
+            "default: the system (needed for private tasks)",
         )
         parser.add_argument("--wait", action="store_true", help="show progress until the end")
         parser.add_argument(
@@ -79,9 +82,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         user = None
         if options["user"]:
-            user = get_user_model()._default_manager.filter(username=options["user"]).first()
-            if user is None:
-                raise CommandError(f"No user named {options['user']!r}.")
+            user = natural_user(options["user"])
         if options["poll"] <= 0:
             raise CommandError("--poll must be a positive number of seconds.")
         try:
@@ -102,6 +103,11 @@ class Command(BaseCommand):
         task = result.task
         verb = "Submitted" if result.created else "Joined active"
         self.stdout.write(f"{verb} task {task.uuid} ({task.task_type}, {task.status})")
+        if result.parameters_differ:
+            self.stderr.write(
+                f"Its parameters differ from the ones given; it runs with its own: "
+                f"{json.dumps(task.parameters, sort_keys=True)}"
+            )
         if options["wait"]:
             self.wait(task, options["poll"])
 

@@ -174,6 +174,56 @@ def test_subscriber_admin_is_read_only(admin_client, user, other):
     assert TaskSubscriber.objects.filter(pk=sub.pk).exists()
 
 
+def test_subscriber_search_by_the_user_models_username_field(admin_client, user, other):
+    # With an email-named user model (no "username" column) this search was a 500.
+    task = make(user, "t.shared_noop", task_key="s")
+    make(other, "t.shared_noop", task_key="s")
+    url = reverse("admin:tasks_app_tasksubscriber_changelist")
+    page = admin_client.get(url, {"q": other.get_username()})
+    assert page.status_code == 200
+    assert list(page.context["cl"].result_list) == [
+        TaskSubscriber.objects.get(task=task, user=other)
+    ]
+
+
+@pytest.mark.parametrize("length", [8, 13, 36])
+def test_search_by_uuid_prefix_as_the_list_shows_it(admin_client, user, length):
+    task = make(user, task_key="by-prefix")
+    make(user, task_key="other")
+    term = str(task.uuid)[:length]
+    response = admin_client.get(CHANGELIST, {"q": term})
+    assert list(response.context["cl"].result_list) == [task]
+    assert str(task.uuid)[:8] in response.content.decode()  # the column searched by
+
+
+def test_search_by_prefix_in_capitals_and_without_dashes(admin_client, user):
+    task = make(user, task_key="by-prefix")
+    term = task.uuid.hex[:12].upper()
+    assert list(admin_client.get(CHANGELIST, {"q": term}).context["cl"].result_list) == [task]
+
+
+def test_change_page_by_uuid(admin_client, user):
+    task = make(user, task_key="by-uuid-url")
+    by_uuid = reverse("admin:tasks_app_task_change", args=[str(task.uuid)])
+    response = admin_client.get(by_uuid)
+    assert response.status_code == 200 and "by-uuid-url" in response.content.decode()
+    missing = reverse("admin:tasks_app_task_change", args=["8a3c3a4e-5d1e-4a8e-9d0a-000000000000"])
+    assert admin_client.get(missing, follow=True).redirect_chain  # "does not exist", as for ids
+
+
+def test_times_are_shown_to_the_second(admin_client, user):
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    task = make(user, task_key="timed")
+    when = datetime(2026, 3, 4, 5, 6, 7, tzinfo=timezone.get_current_timezone())
+    Task.objects.filter(pk=task.pk).update(created_at=when, started_at=when)
+    assert "2026-03-04 05:06:07" in admin_client.get(CHANGELIST).content.decode()
+    page = admin_client.get(change_url(task)).content.decode()
+    assert page.count("2026-03-04 05:06:07") == 2  # created and started
+
+
 def finish(task, status=S.SUCCESS):
     lifecycle.advance(task, S.IN_PROGRESS)
     lifecycle.advance(task, status)

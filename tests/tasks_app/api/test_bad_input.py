@@ -63,7 +63,7 @@ def test_system_scope_refused_to_non_staff(api):
 
 def test_type_permission_required(api):
     r = post(api, {"task_type": "t.secret"})
-    assert_refused(r, 403, None, "requires the permission 'auth.view_user'")
+    assert_refused(r, 403, None, "requires the permission 'auth.view_group'")
 
 
 def test_type_permission_granted(client_for, null_executor):
@@ -72,7 +72,7 @@ def test_type_permission_granted(client_for, null_executor):
     from tests.factories import UserFactory
 
     granted = UserFactory(username="granted")
-    granted.user_permissions.add(Permission.objects.get(codename="view_user"))
+    granted.user_permissions.add(Permission.objects.get(codename="view_group"))
     r = client_for(granted).post(URL, {"task_type": "t.secret"}, format="json")
     assert r.status_code == 201
 

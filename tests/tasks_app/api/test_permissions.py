@@ -1,5 +1,6 @@
-"""Every cell of {scope} x {caller} x {endpoint}: who sees a task, and what
-abort does for them. A task the caller may not see answers 404, never 403."""
+"""Every cell of {scope} x {caller} x {endpoint} (docs/design.md, "Scopes and
+permissions"): who sees a task, and what abort does for them. A task the caller may not
+see answers 404, never 403."""
 
 import pytest
 
@@ -98,9 +99,9 @@ def test_permission_matrix(scope, caller, endpoint, world, client_for):
         assert body["status"] == TaskStatus.PENDING
     elif endpoint == "subscribers":
         names = {row["user"]["username"] for row in body["results"]}
-        expected = {users["other_subscriber"].username}
+        expected = {users["other_subscriber"].get_username()}
         if scope == "shared":
-            expected.add(users["creator"].username)
+            expected.add(users["creator"].get_username())
         assert names == expected
     else:
         action = ABORT_ACTION[scope, caller]

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from tasks_app import lifecycle
 from tasks_app.models import Task, TaskStatus, TaskSubscriber
+from tests.factories import json_pk
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/tasks/"
@@ -50,7 +51,7 @@ def test_representation(client_for, user, other, null_executor):
     assert body["type"] == "t.shared_noop" and body["scope"] == "shared"
     assert body["status"] == "IN_PROGRESS" and body["payload"] == {"rows": 3}
     assert body["progress"] == {"current": 3.0, "total": 4.0, "percent": 75.0}
-    assert body["created_by"] == {"id": user.pk, "username": "alice"}
+    assert body["created_by"] == {"id": json_pk(user), "username": user.get_username()}
     assert body["subscriber_count"] == 2 and body["is_subscribed"] is True
     assert body["duration_seconds"] >= 30 and body["ended_at"] is None
     assert body["error"] is None and body["is_abortable"] is False
@@ -162,11 +163,11 @@ def test_abort_finished_task_is_409(client_for, user, submit):
     assert r.status_code == 409 and r.json()["detail"] == "The task has already finished."
 
 
-def test_subscribers_list(client_for, user, other, submit):
+def test_subscribers_list(client_for, user, other, submit):  # named by get_username()
     task = submit(user, "t.shared_noop", task_key="s")
     submit(other, "t.shared_noop", task_key="s")
     rows = client_for(other).get(f"{URL}{task.uuid}/subscribers/").json()["results"]
-    assert [r["user"]["username"] for r in rows] == ["alice", "bob"]
+    assert [r["user"]["username"] for r in rows] == [user.get_username(), other.get_username()]
     assert all(r["subscribed_at"] for r in rows)
 
 
@@ -186,7 +187,7 @@ def test_task_types_list_and_detail(client_for, user):
     abortable = api.get("/api/v1/task-types/t.abortable/").json()
     assert abortable["is_abortable"] is True and abortable["timeout"] == 120
     assert abortable["scope"] == "shared"
-    assert api.get("/api/v1/task-types/t.secret/").json()["permission"] == "auth.view_user"
+    assert api.get("/api/v1/task-types/t.secret/").json()["permission"] == "auth.view_group"
 
 
 def test_task_types_need_a_user(client_for):

@@ -44,7 +44,8 @@ def test_prunes_in_batches(settings):
         make(3)
     with CaptureQueriesContext(connection) as queries:
         assert prune() == 5
-    deletes = [q for q in queries if q["sql"].startswith('DELETE FROM "tasks_app_task"')]
+    table = connection.ops.quote_name(Task._meta.db_table)  # "…" or `…` (MariaDB)
+    deletes = [q for q in queries if q["sql"].startswith(f"DELETE FROM {table}")]
     assert len(deletes) == 3  # 2 + 2 + 1
     assert not Task.objects.exists()
 

@@ -118,7 +118,7 @@ def test_a_disabled_type_is_refused_with_409(login, user, null_executor):
 def test_a_missing_permission_is_refused_with_403(login, user, null_executor):
     response = login(user).post("/tasks/types/t.secret/submit/", {"scope": "private"})
     assert response.status_code == 403
-    assert "requires the permission 'auth.view_user'" in unescape(response.content.decode())
+    assert "requires the permission 'auth.view_group'" in unescape(response.content.decode())
 
 
 def test_an_unknown_type_is_404(login, user):

@@ -55,7 +55,7 @@ def test_log_in_and_out_through_the_pages(user):
     client = Client(enforce_csrf_checks=False)
     assert client.get("/accounts/login/").status_code == 200
     response = client.post(
-        "/accounts/login/", {"username": "alice", "password": "pw", "next": "/tasks/"}
+        "/accounts/login/", {"username": user.get_username(), "password": "pw", "next": "/tasks/"}
     )
     assert response["Location"] == "/tasks/"
     assert client.get("/tasks/").status_code == 200
@@ -68,7 +68,7 @@ def test_the_app_s_own_layout_when_the_host_overrides_nothing(login, user, setti
     html = login(user).get("/tasks/").content.decode()
     assert 'class="gtf-brand"' in html  # the app's base.html, not the demo's
     assert "/static/tasks_app/gtf.css" in html and "/static/tasks_app/live.js" in html
-    assert "Signed in as <strong>alice</strong>" in html
+    assert f"Signed in as <strong>{user.get_username()}</strong>" in html
 
 
 @pytest.mark.parametrize(
