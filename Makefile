@@ -1,6 +1,7 @@
 # make run          - the product: uvicorn (ASGI) and a Django-Q2 worker on SQLite + the ORM broker
 # make test         - the whole test suite (DATABASE_URL=postgres://... to run it on PostgreSQL)
-# make test-fast    - the suite without real clusters, browsers or fault injection (day to day)
+# make test-fast    - the suite without real clusters, browsers or fault injection, on two
+#                     processes, fewer fuzz examples (day to day, under a minute)
 # make test-browser - the task center in Chromium (Playwright; needs /usr/bin/chromium)
 PYTHON ?= python3
 VENV ?= .venv
@@ -26,7 +27,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not qcluster and not faults and not browser" -p no:randomly $(PYTEST_ARGS)
+	GTF_FUZZ_EXAMPLES=$${GTF_FUZZ_EXAMPLES:-8} $(BIN)/python -m pytest -q -n 2 \
+	  -m "not qcluster and not faults and not browser" -p no:randomly $(PYTEST_ARGS)
 
 test-browser: $(STAMP)
 	$(BIN)/python -m pytest -m browser tests/browser $(PYTEST_ARGS)
