@@ -5,6 +5,10 @@ import os
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gtf_bench")
 os.environ.setdefault("GTF_Q_NAME", "gtfbench")
 os.environ.setdefault("GTF_LOG_LEVEL", "WARNING")
+# Persistent connections on both sides: Django-Q2's ORM broker closes "old" connections
+# before each enqueue, which with CONN_MAX_AGE=0 (the host project's default) means one new
+# connection per raw async_task.
+os.environ.setdefault("GTF_CONN_MAX_AGE", "600")
 
 from gtf_project.settings import *  # noqa: E402, F403
 from gtf_project.settings import GTF, INSTALLED_APPS, Q_CLUSTER  # noqa: E402
@@ -24,6 +28,3 @@ if os.environ.get("GTF_BENCH_PLAIN_DJANGO_Q") == "1":
 ROOT_URLCONF = "bench.urls"
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
-if os.environ.get("GTF_BENCH_SERVER_SIDE_BINDING") == "1":
-    # psycopg binds parameters on the server and prepares statements it sees repeatedly.
-    DATABASES["default"]["OPTIONS"]["server_side_binding"] = True  # noqa: F405

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Unpack, overload
 
-from tasks_app.exceptions import InvalidTaskDefinition
+from tasks_app.exceptions import InvalidInput, InvalidTaskDefinition
 from tasks_app.registry import TaskDefinition, registry
-from tasks_app.services import SubmitOptions, SubmitResult, task_submit
+from tasks_app.services import (
+    SubmitItem,
+    SubmitOptions,
+    SubmitResult,
+    task_submit,
+    task_submit_many,
+)
 
 # What @task accepts: every field of a definition but the function and what it derives.
 DEFINITION_OPTIONS = {f.name for f in dataclasses.fields(TaskDefinition)} - {"func", "signature"}
@@ -18,7 +24,7 @@ ALIASES = {"max_retries": "retries"}
 
 
 class TaskHandle:
-    """What ``@task`` returns: the function, still callable, plus ``submit``."""
+    """What ``@task`` returns: the function, still callable, plus ``submit`` and ``submit_many``."""
 
     def __init__(self, definition: TaskDefinition):
         self.definition = definition
@@ -40,6 +46,32 @@ class TaskHandle:
         return task_submit(
             task_type=self.definition.name, user=user, parameters=parameters, **options
         )
+
+    def item(
+        self, parameters: dict[str, Any] | None = None, **options: Unpack[SubmitOptions]
+    ) -> SubmitItem:
+        """One task of this type for :meth:`submit_many`, with options of its own (a key)."""
+        return SubmitItem(self.definition.name, parameters, SubmitOptions(**options))
+
+    def submit_many(
+        self, items: Iterable[dict[str, Any] | SubmitItem], *, user: Any
+    ) -> list[SubmitResult]:
+        """Submit many tasks of this type in a few statements (see ``task_submit_many``).
+
+        Each item is the parameters of one task, or ``handle.item(parameters, task_key=...)``
+        for a task with options of its own. One result per item, in order.
+        """
+        batch = []
+        for index, entry in enumerate(items):
+            if not isinstance(entry, SubmitItem):
+                entry = SubmitItem(self.definition.name, entry)
+            elif entry.task_type != self.definition.name:
+                raise InvalidInput(
+                    f"items[{index}]",
+                    f"is a {entry.task_type!r} task; this handle submits {self.definition.name!r}.",
+                )
+            batch.append(entry)
+        return task_submit_many(items=batch, user=user)
 
 
 def register(func: Callable[..., Any], **options: Any) -> TaskHandle:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from tasks_app.exceptions import InvalidInput, ParameterError
 from tasks_app.models import Task, TaskSubscriber
 from tasks_app.services import SubmitItem, task_submit, task_submit_many
+from tests.testapp.tasks import add
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +69,21 @@ def test_deferred_items(user):
         items=[SubmitItem("t.add", {"a": 1}, {"run_after": later})], user=user
     )
     assert result.task.run_after == later
+
+
+def test_a_handle_submits_many_of_its_type(user):
+    results = add.submit_many([{"a": 1}, add.item({"a": 2}, task_key="two")], user=user)
+    assert [r.task.task_type for r in results] == ["t.add", "t.add"]
+    assert [r.task.parameters["a"] for r in results] == [1, 2]
+    assert results[1].task.task_key == "two"
+    again = add.submit_many([add.item({"a": 9}, task_key="two")], user=user)
+    assert again[0].created is False and again[0].task.pk == results[1].task.pk
+
+
+def test_a_handle_refuses_an_item_of_another_type(user):
+    with pytest.raises(InvalidInput, match="'t.shared_noop' task") as refused:
+        add.submit_many([{"a": 1}, SubmitItem("t.shared_noop")], user=user)
+    assert refused.value.field == "items[1]"
+    with pytest.raises(ParameterError):
+        add.submit_many([{"a": "x"}], user=user)
+    assert Task.objects.count() == 0

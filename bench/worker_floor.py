@@ -1,0 +1,150 @@
+"""The floor under a drain: a worker's own database work per task, without Django-Q2.
+
+GTF side: ``--processes`` processes call the worker's entry point (``run_task``) on pending
+no-op tasks one after the other, with no broker, no cluster and no other process: what is
+left is GTF's two statements per task (claim-and-read, finish), each its own commit, and
+their Python. Raw side: one process saves Django-Q2 result rows as its monitor does
+(``save_task``: a read and an INSERT, one commit), the only database write of a raw task on
+the Redis broker. Rounds alternate. Statement times are wall-clock around each execute.
+
+    python -m bench.worker_floor [--count 2000] [--processes 2] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import time
+import uuid
+from statistics import median
+
+from bench.harness import reset_queue, setup, spread
+
+
+class StatementClock:
+    """Sums the time spent in each kind of statement (by its first word and table)."""
+
+    def __init__(self) -> None:
+        self.spent: dict[str, float] = {}
+        self.count: dict[str, int] = {}
+
+    def __call__(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            kind = " ".join(sql.split()[:1]).upper()
+            self.spent[kind] = self.spent.get(kind, 0.0) + time.perf_counter() - started
+            self.count[kind] = self.count.get(kind, 0) + 1
+
+
+def _run_slice(uuids: list[str], out: multiprocessing.Queue) -> None:
+    from django.db import connection
+
+    from tasks_app.worker.runner import run_task
+
+    clock = StatementClock()
+    started = time.perf_counter()
+    with connection.execute_wrapper(clock):
+        for task_uuid in uuids:
+            run_task(task_uuid, task_type="bench.noop")
+    out.put((time.perf_counter() - started, clock.spent, clock.count))
+    connection.close()
+
+
+def floor_gtf(count: int, processes: int) -> tuple[float, dict[str, float]]:
+    from django.contrib.auth import get_user_model
+    from django.db import connections
+
+    from tasks_app.models import Task, TaskStatus
+    from tasks_app.services import SubmitItem, task_submit_many
+
+    user, _ = get_user_model().objects.get_or_create(username="bench")
+    task_submit_many(items=[SubmitItem("bench.noop", {}) for _ in range(count)], user=user)
+    uuids = [str(u) for u in Task.objects.values_list("uuid", flat=True)]
+    connections.close_all()  # each process opens its own
+    ctx = multiprocessing.get_context("fork")
+    out = ctx.Queue()
+    started = time.perf_counter()
+    workers = [
+        ctx.Process(target=_run_slice, args=(uuids[i::processes], out)) for i in range(processes)
+    ]
+    for w in workers:
+        w.start()
+    results = [out.get(timeout=600) for _ in workers]
+    for w in workers:
+        w.join()
+    wall = time.perf_counter() - started
+    done = Task.objects.filter(status=TaskStatus.SUCCESS).count()
+    if done != count:
+        raise SystemExit(f"{done} of {count} tasks ended SUCCESS")
+    per_task = {}
+    for _, spent, _ in results:
+        for kind, seconds in spent.items():
+            per_task[kind] = per_task.get(kind, 0.0) + seconds * 1000 / count
+    per_task["all"] = sum(r[0] for r in results) * 1000 / count
+    return count / wall, per_task
+
+
+def floor_raw(count: int) -> float:
+    from django.db import connection
+    from django.utils import timezone
+    from django_q.brokers import get_broker
+    from django_q.monitor import save_task
+
+    from bench.submit_throughput import plain_django_q
+
+    with plain_django_q():
+        broker = get_broker()
+        now = timezone.now()
+        started = time.perf_counter()
+        for i in range(count):
+            save_task(
+                {
+                    "id": uuid.uuid4().hex,
+                    "name": f"raw-{i}",
+                    "func": "bench.tasks.raw_noop",
+                    "args": (),
+                    "kwargs": {},
+                    "started": now,
+                    "stopped": timezone.now(),
+                    "result": None,
+                    "success": True,
+                    "sync": True,  # keep the connection: the monitor's is persistent too
+                },
+                broker,
+            )
+        wall = time.perf_counter() - started
+    connection.close()
+    return count / wall
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=2000)
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    setup()
+    gtf, raw, costs = [], [], []
+    for _ in range(args.rounds):
+        reset_queue()
+        raw.append(floor_raw(args.count))
+        reset_queue()
+        rate, per_task = floor_gtf(args.count, args.processes)
+        gtf.append(rate)
+        costs.append(per_task)
+    reset_queue()
+    print(f"{args.count} tasks, {args.rounds} rounds (median, spread); PostgreSQL")
+    print(f"  raw result rows, 1 process        {median(raw):7.0f}/s  {spread(raw)}")
+    print(
+        f"  GTF run_task, {args.processes} processes         {median(gtf):7.0f}/s  {spread(gtf)}"
+        f"  ratio {median(gtf) / median(raw):.2f}"
+    )
+    kinds = sorted({k for c in costs for k in c} - {"all"})
+    shown = ", ".join(f"{k} {median([c.get(k, 0.0) for c in costs]):.2f}" for k in kinds)
+    print(f"  GTF ms per task in one process: all {median([c['all'] for c in costs]):.2f}; {shown}")
+
+
+if __name__ == "__main__":
+    main()
