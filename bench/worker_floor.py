@@ -5,7 +5,7 @@ no-op tasks one after the other, with no broker, no cluster and no other process
 left is GTF's two statements per task (claim-and-read, finish), each its own commit, and
 their Python. Raw side: one process saves Django-Q2 result rows as its monitor does
 (``save_task``: a read and an INSERT, one commit), the only database write of a raw task on
-the Redis broker. Rounds alternate. Statement times are wall-clock around each execute.
+the Redis broker. Rounds alternate.
 
     python -m bench.worker_floor [--count 2000] [--processes 2] [--rounds 3]
 """
@@ -21,38 +21,19 @@ from statistics import median
 from bench.harness import reset_queue, setup, spread
 
 
-class StatementClock:
-    """Sums the time spent in each kind of statement (by its first word and table)."""
-
-    def __init__(self) -> None:
-        self.spent: dict[str, float] = {}
-        self.count: dict[str, int] = {}
-
-    def __call__(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            kind = " ".join(sql.split()[:1]).upper()
-            self.spent[kind] = self.spent.get(kind, 0.0) + time.perf_counter() - started
-            self.count[kind] = self.count.get(kind, 0) + 1
-
-
 def _run_slice(uuids: list[str], out: multiprocessing.Queue) -> None:
     from django.db import connection
 
     from tasks_app.worker.runner import run_task
 
-    clock = StatementClock()
     started = time.perf_counter()
-    with connection.execute_wrapper(clock):
-        for task_uuid in uuids:
-            run_task(task_uuid, task_type="bench.noop")
-    out.put((time.perf_counter() - started, clock.spent, clock.count))
+    for task_uuid in uuids:
+        run_task(task_uuid, task_type="bench.noop")
+    out.put(time.perf_counter() - started)
     connection.close()
 
 
-def floor_gtf(count: int, processes: int) -> tuple[float, dict[str, float]]:
+def floor_gtf(count: int, processes: int) -> tuple[float, float]:
     from django.contrib.auth import get_user_model
     from django.db import connections
 
@@ -78,12 +59,7 @@ def floor_gtf(count: int, processes: int) -> tuple[float, dict[str, float]]:
     done = Task.objects.filter(status=TaskStatus.SUCCESS).count()
     if done != count:
         raise SystemExit(f"{done} of {count} tasks ended SUCCESS")
-    per_task = {}
-    for _, spent, _ in results:
-        for kind, seconds in spent.items():
-            per_task[kind] = per_task.get(kind, 0.0) + seconds * 1000 / count
-    per_task["all"] = sum(r[0] for r in results) * 1000 / count
-    return count / wall, per_task
+    return count / wall, sum(results) * 1000 / count
 
 
 def floor_raw(count: int) -> float:
@@ -131,9 +107,9 @@ def main() -> None:
         reset_queue()
         raw.append(floor_raw(args.count))
         reset_queue()
-        rate, per_task = floor_gtf(args.count, args.processes)
+        rate, ms_per_task = floor_gtf(args.count, args.processes)
         gtf.append(rate)
-        costs.append(per_task)
+        costs.append(ms_per_task)
     reset_queue()
     print(f"{args.count} tasks, {args.rounds} rounds (median, spread); PostgreSQL")
     print(f"  raw result rows, 1 process        {median(raw):7.0f}/s  {spread(raw)}")
@@ -141,9 +117,10 @@ def main() -> None:
         f"  GTF run_task, {args.processes} processes         {median(gtf):7.0f}/s  {spread(gtf)}"
         f"  ratio {median(gtf) / median(raw):.2f}"
     )
-    kinds = sorted({k for c in costs for k in c} - {"all"})
-    shown = ", ".join(f"{k} {median([c.get(k, 0.0) for c in costs]):.2f}" for k in kinds)
-    print(f"  GTF ms per task in one process: all {median([c['all'] for c in costs]):.2f}; {shown}")
+    print(
+        f"  GTF ms per task in each process   {median(costs):7.2f}  "
+        f"{min(costs):.2f}-{max(costs):.2f}"
+    )
 
 
 if __name__ == "__main__":
