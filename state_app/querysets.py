@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Self
 from django.db import models
 from django.utils import timezone
 
-if TYPE_CHECKING:
-    from state_app.models import StateEntry
+if TYPE_CHECKING:  # models imports this module: the base below names StateEntry quoted
+    from state_app.models import StateEntry  # noqa: F401
 
 
 class StateQuerySet(models.QuerySet["StateEntry"]):

@@ -449,9 +449,7 @@ class AssetStateStore(StateStore):
 class AssetStores:
     """``ctx.assets["warehouse.orders"]``: the asset stores a running task writes as itself."""
 
-    def __init__(
-        self, *, task_uuid: Any = None, user: Any = None, call: Caller | None = None
-    ):
+    def __init__(self, *, task_uuid: Any = None, user: Any = None, call: Caller | None = None):
         self._kwargs = {"task_uuid": task_uuid, "user": user, "call": call}
 
     @classmethod

@@ -161,9 +161,7 @@ def _list_schema(page: type[Serializer], what: str, prefix: str) -> dict[str, An
     }
 
 
-def _entry_schema(
-    entry: type[Serializer], write: type[Serializer], prefix: str
-) -> dict[str, Any]:
+def _entry_schema(entry: type[Serializer], write: type[Serializer], prefix: str) -> dict[str, Any]:
     conditional: dict[str, Any] = {"parameters": [IF_MATCH_PARAM]}
     return {
         "get": extend_schema(
