@@ -233,7 +233,7 @@ def schedule_delete(*, schedule: Schedule, user: Any = None) -> None:
         schedule.delete()
 
 
-def schedules_install_all(*, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
+def schedules_install_all(*, using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:
     """Make the executor's scheduler hold exactly the enabled schedules (after migrate)."""
     if not migrated_home(using, Schedule):
         return
