@@ -3,13 +3,14 @@
 # make test-fast    - the suite without real clusters, browsers or fault injection, on two
 #                     processes, fewer fuzz examples (day to day, under a minute)
 # make test-browser - the task center in Chromium (Playwright; needs /usr/bin/chromium)
+# make typecheck    - mypy (django-stubs, djangorestframework-stubs) on tasks_app and state_app
 PYTHON ?= python3
 VENV ?= .venv
 DJANGO ?= django>=5.2,<7
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast test-browser lint check install clean
+.PHONY: run test test-fast test-browser lint typecheck check install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +37,9 @@ test-browser: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -55,7 +55,8 @@ class StateEntryForm(forms.ModelForm):
     def _get_validation_exclusions(self):
         # The (owner, key) constraint counts expired rows, which a write replaces: the key
         # is checked by clean_key and validate_unique instead.
-        return {*super()._get_validation_exclusions(), "key"}
+        # A private hook of ModelForm that the stubs leave out.
+        return {*super()._get_validation_exclusions(), "key"}  # type: ignore[misc]
 
     def validate_unique(self):
         # The store upserts (an expired row is replaced); only a live duplicate is an error.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -28,7 +30,7 @@ class StateEntry(models.Model):
     def __str__(self) -> str:
         return self.key
 
-    def is_live(self, now) -> bool:
+    def is_live(self, now: datetime) -> bool:
         expires_at = getattr(self, "expires_at", None)
         return expires_at is None or expires_at > now
 

@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
@@ -26,6 +26,10 @@ from state_app.models import AssetState, StateEntry, TaskState
 from tasks_app.conf import conf
 from tasks_app.exceptions import TaskNotFound
 from tasks_app.models import Task
+
+if TYPE_CHECKING:
+    from state_app.querysets import StateQuerySet
+    from tasks_app.worker.context import TaskContext
 
 logger = logging.getLogger("state_app.stores")
 
@@ -43,6 +47,8 @@ UNSET: Any = _Unset()
 """Default of ``ttl``: ``TASK_STATE_TTL`` for a new entry."""
 
 Expected = int | Literal["*"] | None
+# Runs a database call: directly, or on the helper thread of a running async task.
+Caller = Callable[[Callable[[], Any]], Any]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -124,7 +130,7 @@ class StateStore:
 
     model: type[StateEntry]
 
-    def __init__(self, *, call: Callable[[Callable[[], Any]], Any] | None = None):
+    def __init__(self, *, call: Caller | None = None):
         # Running async tasks pass their context's helper-thread runner (no DB in event loops).
         self._call = call or (lambda fn: fn())
 
@@ -144,14 +150,14 @@ class StateStore:
         return None
 
     # -- reads --------------------------------------------------------------------------
-    def rows(self):
+    def rows(self) -> StateQuerySet:
         """Live rows, by key (the REST list paginates this)."""
         return self.model.objects.filter(**self._owner()).live().order_by("key")
 
     def get_entry(self, key: str) -> Entry | None:
         key = validate_key(key)
 
-        def read():
+        def read() -> Entry | None:
             row = self._lookup(key).first()
             return Entry.from_row(row) if row is not None and row.is_live(timezone.now()) else None
 
@@ -161,7 +167,7 @@ class StateStore:
         """The value of ``key``, or ``default``; an :class:`Undecodable` for a broken row."""
         key = validate_key(key)
 
-        def read():
+        def read() -> Any:
             # Only the columns a value needs: this is the hot path of running tasks.
             rows = _columns(self.model, "value", *_expiry(self.model))
             found = _first(rows.filter(**self._owner(), key=key))
@@ -174,7 +180,7 @@ class StateStore:
 
         return self._call(read)
 
-    def _lookup(self, key: str):
+    def _lookup(self, key: str) -> StateQuerySet:
         """The row of ``key``, live or not, by the unique index; callers test expiry on it
         exactly as :meth:`~state_app.querysets.StateQuerySet.live` does."""
         return self.model.objects.filter(**self._owner(), key=key)
@@ -211,7 +217,7 @@ class StateStore:
         key, text = validate_key(key), encode(value)
         _check_expected(expected_version)
 
-        def write():
+        def write() -> Entry:
             now = timezone.now()
             with transaction.atomic():
                 rows = self.rows().filter(key=key)
@@ -231,7 +237,7 @@ class StateStore:
         key = validate_key(key)
         _check_expected(expected_version)
 
-        def write():
+        def write() -> bool:
             with transaction.atomic():
                 rows = self.rows().filter(key=key)
                 if _matching(rows, expected_version).delete()[0]:
@@ -287,7 +293,7 @@ class StateStore:
         with transaction.atomic():
             row = self._locked(key, with_value=False)
             live = row is not None and row.is_live(now)
-            current = row.version if live else None
+            current = row.version if row is not None and live else None
             if expected is not None:
                 matches = not live if expected == 0 else live and expected in ("*", current)
                 if not matches:
@@ -300,7 +306,8 @@ class StateStore:
             now = timezone.now()
             row = self._locked(key, with_value=True)
             live = row is not None and row.is_live(now)
-            current = decode(row.value) if live else default
+            # Locked with_value: the text of an existing row is there (the column is NOT NULL).
+            current = decode(cast(str, row.value)) if row is not None and live else default
             if isinstance(current, Undecodable):
                 raise UndecodableEntry(key, current.raw)
             new = fn(current)
@@ -310,7 +317,9 @@ class StateStore:
             self._write_row(row, key, new, now, fields)
             return new
 
-    def _write_row(self, row, key, value, now, fields) -> Entry:
+    def _write_row(
+        self, row: Locked | None, key: str, value: Any, now: datetime, fields: dict[str, Any]
+    ) -> Entry:
         """Insert, or UPDATE the locked ``row`` to its version + 1."""
         if row is None:
             self.model.objects.create(key=key, version=1, **self._owner(), **fields)
@@ -322,7 +331,15 @@ class StateStore:
             self.model.objects.filter(pk=row.pk).update(version=version, **fields)
         return self._entry(key, value, version, now, fields, row)
 
-    def _entry(self, key, value, version, now, fields, row=None) -> Entry:
+    def _entry(
+        self,
+        key: str,
+        value: Any,
+        version: int,
+        now: datetime,
+        fields: dict[str, Any],
+        row: Locked | StateEntry | None = None,
+    ) -> Entry:
         return Entry(
             key=key,
             value=value,
@@ -348,7 +365,7 @@ def _expiry(model: type[StateEntry]) -> tuple[str, ...]:
     return ("expires_at",) if model.EXPIRES else ()
 
 
-def _first(rows: QuerySet) -> tuple | None:
+def _first(rows: QuerySet) -> tuple[Any, ...] | None:
     """The one row the unique (owner, key) index finds, without the ORDER BY of first()."""
     return next(iter(rows[:1]), None)
 
@@ -376,11 +393,11 @@ def _check_expected(expected: Expected) -> None:
         raise TypeError("expected_version must be an int >= 0, '*' or None.")
 
 
-def _matching(rows, expected: Expected):
+def _matching(rows: StateQuerySet, expected: Expected) -> StateQuerySet:
     return rows if expected in (None, "*") else rows.filter(version=expected)
 
 
-def _version(rows) -> int | None:
+def _version(rows: StateQuerySet) -> int | None:
     return rows.values_list("version", flat=True).first()
 
 
@@ -389,12 +406,12 @@ class TaskStateStore(StateStore):
 
     model = TaskState
 
-    def __init__(self, task_id: int, *, call=None):
+    def __init__(self, task_id: int, *, call: Caller | None = None):
         super().__init__(call=call)
         self.task_id = task_id
 
     @classmethod
-    def for_context(cls, ctx) -> TaskStateStore:
+    def for_context(cls, ctx: TaskContext) -> TaskStateStore:
         return cls(ctx.task_id, call=ctx._write)
 
     def _owner(self) -> dict[str, Any]:
@@ -414,7 +431,9 @@ class AssetStateStore(StateStore):
 
     model = AssetState
 
-    def __init__(self, asset: str, *, task_uuid: Any = None, user: Any = None, call=None):
+    def __init__(
+        self, asset: str, *, task_uuid: Any = None, user: Any = None, call: Caller | None = None
+    ):
         super().__init__(call=call)
         self.asset = validate_asset(asset)
         self.task_uuid = task_uuid
@@ -430,11 +449,11 @@ class AssetStateStore(StateStore):
 class AssetStores:
     """``ctx.assets["warehouse.orders"]``: the asset stores a running task writes as itself."""
 
-    def __init__(self, *, task_uuid: Any = None, user: Any = None, call=None):
+    def __init__(self, *, task_uuid: Any = None, user: Any = None, call: Caller | None = None):
         self._kwargs = {"task_uuid": task_uuid, "user": user, "call": call}
 
     @classmethod
-    def for_context(cls, ctx) -> AssetStores:
+    def for_context(cls, ctx: TaskContext) -> AssetStores:
         return cls(task_uuid=ctx.uuid, call=ctx._write)
 
     def __getitem__(self, asset: str) -> AssetStateStore:

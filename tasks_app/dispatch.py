@@ -62,11 +62,14 @@ class Executor:
     supports_schedules: bool = False
     #: Whether :meth:`queued_task_uuids` can list what the queue holds (for the reaper).
     supports_queue_inspection: bool = False
-    #: Whether tasks reach workers as messages pushed to a broker (which can lose them), so the
-    #: reaper must push again what the queue lost; False when the task rows are the queue.
-    pushes_messages: bool = False
     #: What the executor raises inside a task it stops at its hard timeout.
     hard_timeout_errors: tuple[type[BaseException], ...] = ()
+
+    @property
+    def pushes_messages(self) -> bool:
+        """Whether tasks reach workers as messages pushed to a broker (which can lose them), so
+        the reaper must push again what the queue lost; False when the task rows are the queue."""
+        return False
 
     def enqueue(self, task: Task) -> None:
         """Hand one submitted task over."""

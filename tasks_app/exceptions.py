@@ -79,6 +79,8 @@ class ParameterError(GTFError):
 class InvalidInput(GTFError):
     """A submit option (key, name, scope, timeout) is malformed (HTTP 400)."""
 
+    field: str
+
     def __init__(self, field: str, message: str):
         super().__init__(message)
         self.field = field

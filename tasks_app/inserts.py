@@ -221,7 +221,7 @@ def subscribe_many(subscriptions: Sequence[tuple[Task, Any]]) -> None:
         return
     q = connection.ops.quote_name
     names = ("task_id", "user_id", "subscribed_at", "task_scope", "task_created_at")
-    fields = [TaskSubscriber._meta.get_field(n) for n in names]
+    fields = [sqlrows.column(TaskSubscriber, n) for n in names]
     now = timezone.now()
     columns = [
         [task.pk for task, _ in subscriptions],
@@ -238,7 +238,7 @@ def subscribe_many(subscriptions: Sequence[tuple[Task, Any]]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {q(TaskSubscriber._meta.db_table)} "
-            f"({', '.join(q(f.column) for f in fields)}) SELECT * FROM unnest({arrays}) "
+            f"({sqlrows.returning(connection, fields)}) SELECT * FROM unnest({arrays}) "
             f"ON CONFLICT ({q('task_id')}, {q('user_id')}) DO NOTHING",
             params,
         )

@@ -15,6 +15,7 @@ import enum
 import itertools
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from math import isfinite
 from typing import Any
@@ -111,7 +112,7 @@ def _is_fit(value: list | dict, max_depth: int) -> bool:
         if isinstance(container, dict):
             if not _fit_keys(container):
                 return False
-            children = container.values()
+            children: Iterable[Any] = container.values()
         else:
             children = container
         for child in children:

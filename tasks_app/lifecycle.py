@@ -80,7 +80,7 @@ def _update_prepared(connection: Any, task_id: int, current: str, values: dict[s
     task runs through here)."""
     q = connection.ops.quote_name
     names = sorted(values)  # one statement text per set of columns: prepared once each
-    fields = [Task._meta.get_field(name) for name in names]
+    fields = [sqlrows.column(Task, name) for name in names]
     sets = ", ".join(f"{q(f.column)} = %s" for f in fields)
     sql = (
         f"UPDATE {q(Task._meta.db_table)} SET {sets} "
@@ -151,7 +151,7 @@ def _start_returning(connection: Any, task_uuid: Any, values: dict[str, Any]) ->
     table = connection.ops.quote_name(Task._meta.db_table)
     sets, params = [], []
     for name, value in values.items():
-        f = Task._meta.get_field(name)
+        f = sqlrows.column(Task, name)
         sets.append(f"{connection.ops.quote_name(f.column)} = %s")
         params.append(f.get_db_prep_save(value, connection))
     attempt = connection.ops.quote_name("attempt")

@@ -80,6 +80,8 @@ def planner_estimate(queryset: QuerySet) -> int | None:
 
 
 class CappedPage(Page):
+    paginator: CappedPaginator
+
     def __init__(self, rows: Sequence[Any], number: int, paginator: CappedPaginator, more: bool):
         super().__init__(rows, number, paginator)
         self.more = more
@@ -98,7 +100,8 @@ class CappedPaginator(Paginator):
     """
 
     def __init__(self, listing: Listing, per_page: int, *, cap: int) -> None:
-        super().__init__(listing, per_page)
+        # Paginator's object_list is never read: page() and the counts read the listing.
+        super().__init__(listing, per_page)  # type: ignore[arg-type]
         self.listing = listing
         self.cap = cap
         self._exact: int | None = None  # known from a page that showed the end
@@ -143,7 +146,7 @@ class CappedPaginator(Paginator):
         return max(self.listing.estimate() or 0, found, self._at_least), False
 
     @property
-    def count(self) -> int:  # type: ignore[override]
+    def count(self) -> int:
         return self._counted[0]
 
     @property

@@ -101,9 +101,9 @@ def json_type_of(annotation: Any) -> JsonType:
         parts = [json_type_of(a) for a in typing.get_args(annotation)]
         if any(p.names is None for p in parts):
             return JsonType(None)
-        names = frozenset().union(*(p.names for p in parts))
-        items = [p.items for p in parts if p.items is not None]
-        return JsonType(names, items=items[0] if len(items) == 1 else None)
+        names = frozenset[str]().union(*(p.names for p in parts if p.names is not None))
+        typed = [p.items for p in parts if p.items is not None]
+        return JsonType(names, items=typed[0] if len(typed) == 1 else None)
     if origin in (list, tuple, set, frozenset) or annotation in (list, tuple):
         args = [a for a in typing.get_args(annotation) if a is not Ellipsis]
         items = json_type_of(args[0]) if len(args) == 1 else None
@@ -111,10 +111,10 @@ def json_type_of(annotation: Any) -> JsonType:
     if origin is dict or annotation is dict:
         return JsonType(frozenset({"object"}))
     if annotation in _JSON_TYPES:
-        names = {_JSON_TYPES[annotation]}
+        accepted = {_JSON_TYPES[annotation]}
         if annotation is float:
-            names.add("integer")
-        return JsonType(frozenset(names))
+            accepted.add("integer")
+        return JsonType(frozenset(accepted))
     raise InvalidTaskDefinition(
         f"Annotation {annotation!r} cannot be checked as JSON; use str, int, float, bool, "
         "list, dict, Literal, a union of these, Any, or an injectable framework type."

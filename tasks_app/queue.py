@@ -70,7 +70,7 @@ def _claim_returning(connection: Any, node: str, limit: int, now: datetime) -> l
         f"RETURNING {q('id')}, {q('uuid')}, {q('task_type')}, {q('timeout')}"
     )
     stamp = Task._meta.get_field("claimed_at").get_db_prep_save(now, connection)
-    fields = [Task._meta.get_field(n) for n in ("id", "uuid", "task_type", "timeout")]
+    fields = [sqlrows.column(Task, n) for n in ("id", "uuid", "task_type", "timeout")]
     rows = sqlrows.fetch(connection, sql, [node, stamp, S.PENDING, stamp, limit], many=True)
     claimed = [sqlrows.convert(connection, fields, row) for row in rows]
     return [Claimed(i, str(u), t, s) for i, u, t, s in claimed]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import inspect
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -140,7 +140,7 @@ class TaskRegistry:
     def __contains__(self, name: object) -> bool:
         return name in self._definitions
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[TaskDefinition]:
         return iter(sorted(self._definitions.values(), key=lambda d: d.name))
 
     def names(self) -> list[str]:

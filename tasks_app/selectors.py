@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid as uuid_lib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict
 
 from django.db import connections
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery
@@ -17,6 +17,9 @@ from tasks_app.exceptions import TaskNotFound
 from tasks_app.models import Task, TaskAttempt, TaskQuerySet, TaskScope, TaskSubscriber
 from tasks_app.paging import Listing, count_upto, planner_estimate
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 NEWEST_FIRST = ("-created_at", "-id")
 OLDEST_FIRST = ("created_at", "id")
 # The same two orders along a user's subscriptions (index gtf_subscriber_user_newest).
@@ -26,11 +29,11 @@ SUBSCRIPTION_ORDER = {
 }
 
 
-def task_list_visible(*, user) -> "QuerySet[Task]":  # noqa: F821, UP037
+def task_list_visible(*, user: Any) -> TaskQuerySet:
     return Task.objects.visible_to(user).select_related("created_by")
 
 
-def parse_uuid(value) -> uuid_lib.UUID:
+def parse_uuid(value: Any) -> uuid_lib.UUID:
     if isinstance(value, uuid_lib.UUID):
         return value
     try:
@@ -39,7 +42,7 @@ def parse_uuid(value) -> uuid_lib.UUID:
         raise TaskNotFound() from None
 
 
-def task_get_visible(*, user, task_uuid) -> Task:
+def task_get_visible(*, user: Any, task_uuid: Any) -> Task:
     """The task ``task_uuid`` if ``user`` may see it; :class:`TaskNotFound` otherwise."""
     task = task_list_visible(user=user).filter(uuid=parse_uuid(task_uuid)).first()
     if task is None:
@@ -61,12 +64,24 @@ def may_see(user: Any, task: Task) -> bool:
     return rules.may_see(user, task, is_subscribed=lambda: is_subscribed(task=task, user=user))
 
 
-def task_list_annotated(*, user) -> "QuerySet[Task]":  # noqa: F821, UP037
+class ListColumns(TypedDict):
+    """What :func:`with_list_columns` adds to each task."""
+
+    subscriber_count: int
+    is_subscribed: bool
+    rerun_of_uuid: uuid_lib.UUID | None
+
+
+# A task read with its list columns (for type checkers: django-stubs' annotated model).
+ListedTask: TypeAlias = "WithAnnotations[Task, ListColumns]"
+
+
+def task_list_annotated(*, user: Any) -> QuerySet[ListedTask]:
     """Visible tasks with what a list page shows (see :func:`with_list_columns`)."""
     return with_list_columns(task_list_visible(user=user), user=user)
 
 
-def with_list_columns(tasks: QuerySet[Task], *, user) -> QuerySet[Task]:
+def with_list_columns(tasks: QuerySet[Task], *, user: Any) -> QuerySet[ListedTask]:
     """``tasks`` with their creator, subscriber count and "is ``user`` subscribed".
 
     Correlated subqueries (not JOIN + GROUP BY) so the database counts subscribers only for
@@ -77,7 +92,8 @@ def with_list_columns(tasks: QuerySet[Task], *, user) -> QuerySet[Task]:
     user_id = user.pk if user is not None and user.is_authenticated else None
     return tasks.select_related("created_by").annotate(
         subscriber_count=Coalesce(Subquery(count, output_field=IntegerField()), 0),
-        is_subscribed=Exists(subscribers.filter(user_id=user_id)),
+        # None (anonymous) is IS NULL: no row; the plugin's lookup check refuses None.
+        is_subscribed=Exists(subscribers.filter(user_id=user_id)),  # type: ignore[misc]
         rerun_of_uuid=F("rerun_of__uuid"),
     )
 
@@ -163,7 +179,7 @@ class TaskListing(Listing):
     @property
     def order(self) -> tuple[Any, ...]:
         query = self.tasks.query
-        return tuple(query.order_by) or tuple(Task._meta.ordering)
+        return tuple(query.order_by) or tuple(Task._meta.ordering or ())
 
     def rows(self, start: int, stop: int) -> list[Task]:
         if not rules.is_active_user(self.user):
@@ -193,7 +209,7 @@ class TaskListing(Listing):
         features = connections[self.tasks.db].features
         return features.allow_sliced_subqueries_with_in and self.order in SUBSCRIPTION_ORDER
 
-    def _walks(self, stop: int) -> QuerySet[Task]:
+    def _walks(self, stop: int) -> QuerySet[ListedTask]:
         """The first ``stop`` visible tasks: at most ``stop`` from each walk, merged."""
         own = self.tasks.owned_by(self.user).values("id")[:stop]
         followed = self._followed().order_by(*SUBSCRIPTION_ORDER[self.order]).values("id")[:stop]

@@ -3,11 +3,12 @@ rerun."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 import uuid as uuid_lib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypedDict, Unpack
@@ -107,7 +108,7 @@ def clean_label(field: str, value: str | None) -> str | None:
     return value
 
 
-def _check_submit(*, user, definition: TaskDefinition, scope: str) -> None:
+def _check_submit(*, user: Any, definition: TaskDefinition, scope: str) -> None:
     if scope not in TaskScope.values:
         raise InvalidInput("scope", f"scope must be one of {', '.join(TaskScope.values)}.")
     if user is None:
@@ -290,9 +291,9 @@ def task_submit_many(*, items: Sequence[SubmitItem], user: Any) -> list[SubmitRe
                 results[start + offset] = result
             inserts.subscribe_many(subscriptions)
             _submitted(created)
-    for result in results:
-        if result is not None and not result.created:
-            _joined_signal(result.task, user)
+    for outcome in results:
+        if outcome is not None and not outcome.created:
+            _joined_signal(outcome.task, user)
     return [r for r in results if r is not None]
 
 
@@ -314,7 +315,7 @@ def _at_item(index: int, exc: GTFError) -> GTFError:
 def _submitted(tasks: Sequence[Task]) -> None:
     for task in tasks:
         transaction.on_commit(
-            lambda t=task: signals.task_submitted.send(sender=Task, task=t),
+            functools.partial(signals.task_submitted.send, sender=Task, task=task),
             using=router.db_for_write(Task),
         )
         logger.info("Task %s submitted", task.uuid, extra={"action": "submit"})
@@ -440,7 +441,7 @@ def task_unsubscribe(*, task_uuid: Any, user: Any) -> Task:
         return task
 
 
-def tasks_delete_finished(*, task_ids) -> int:
+def tasks_delete_finished(*, task_ids: Iterable[Any]) -> int:
     """Delete the finished tasks among ``task_ids``; active ones stay (abort them first).
 
     Returns how many tasks were deleted.

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import psycopg
-from django.db.models import Field
+from django.db.models import Field, Model
 
 from tasks_app.conf import conf
 from tasks_app.models import Task
 
 COLUMNS: list[Field] = list(Task._meta.concrete_fields)
+
+
+def column(model: type[Model], name: str) -> Field:
+    """``model``'s field ``name`` (or attname): raw SQL names columns, never relations."""
+    return cast(Field, model._meta.get_field(name))
 
 
 def fetch(connection: Any, sql: str, params: Sequence[Any], *, many: bool = False) -> Any:
@@ -39,7 +44,7 @@ def fetch(connection: Any, sql: str, params: Sequence[Any], *, many: bool = Fals
 
 
 def returning(connection: Any, fields: Sequence[Field] = COLUMNS) -> str:
-    """The column list of a ``RETURNING`` (or ``SELECT``) of ``fields``."""
+    """The column list of ``fields``, quoted: for a ``RETURNING``, ``SELECT`` or ``INSERT``."""
     return ", ".join(connection.ops.quote_name(f.column) for f in fields)
 
 

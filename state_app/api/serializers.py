@@ -69,7 +69,8 @@ class TaskStateEntrySerializer(serializers.Serializer):
 
 
 class AssetStateEntrySerializer(TaskStateEntrySerializer):
-    expires_at = None
+    # DRF drops an inherited field set to None; the stubs cannot know.
+    expires_at = None  # type: ignore[assignment]
     updated_by_task = serializers.UUIDField(allow_null=True)
     updated_by_user = UserIdField(source="updated_by_user_id", allow_null=True)
 

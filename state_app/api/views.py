@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any, Literal, cast
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -14,13 +15,16 @@ from drf_spectacular.utils import (
 from rest_framework import status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from state_app import selectors, services
 from state_app.api import serializers as s
 from state_app.exceptions import StateNotFound, VersionMismatch
-from state_app.stores import UNSET, Entry
+from state_app.models import StateEntry
+from state_app.stores import UNSET, Entry, StateStore
 from tasks_app.api.base import ErrorSerializer, GTFAPIMixin
 from tasks_app.exceptions import InvalidInput
 
@@ -58,42 +62,43 @@ class StateAPIView(GTFAPIMixin, APIView):
     api_resource = "state"
     permission_classes = [IsAuthenticated]
 
-    def handle_exception(self, exc):
+    def handle_exception(self, exc: Exception) -> Response:
         response = super().handle_exception(exc)
         if isinstance(exc, VersionMismatch) and exc.current is not None:
             response["ETag"] = f'"{exc.current}"'  # the version to send back as If-Match
         return response
 
-    def get_store(self, *, write: bool):
+    def get_store(self, *, write: bool) -> StateStore:
         raise NotImplementedError
 
 
 class StateListView(StateAPIView):
-    entry_serializer: type[s.TaskStateEntrySerializer]
+    entry_serializer: type[Serializer]
 
-    def get(self, request, **kwargs):
+    def get(self, request: Request, **kwargs: Any) -> Response:
         rows = self.get_store(write=False).rows()
         paginator = StatePagination()
-        page = paginator.paginate_queryset(rows, request, view=self)
+        # StatePagination has a page_size: a page, never None.
+        page = cast(list[StateEntry], paginator.paginate_queryset(rows, request, view=self))
         data = self.entry_serializer([Entry.from_row(row) for row in page], many=True).data
         return paginator.get_paginated_response(data)
 
-    def delete(self, request, **kwargs):
+    def delete(self, request: Request, **kwargs: Any) -> Response:
         self.get_store(write=True).clear()
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class StateEntryView(StateAPIView):
-    entry_serializer: type[s.TaskStateEntrySerializer]
-    write_serializer: type[s.StateAssetWriteSerializer]
+    entry_serializer: type[Serializer]
+    write_serializer: type[Serializer]
 
-    def get(self, request, key, **kwargs):
+    def get(self, request: Request, key: str, **kwargs: Any) -> Response:
         entry = self.get_store(write=False).get_entry(key)
         if entry is None:
             raise StateNotFound()
         return self._answer(entry, status.HTTP_200_OK)
 
-    def put(self, request, key, **kwargs):
+    def put(self, request: Request, key: str, **kwargs: Any) -> Response:
         store = self.get_store(write=True)
         body = self.write_serializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -103,7 +108,7 @@ class StateEntryView(StateAPIView):
         )
         return self._answer(entry, status.HTTP_201_CREATED if entry.created else status.HTTP_200_OK)
 
-    def patch(self, request, key, **kwargs):
+    def patch(self, request: Request, key: str, **kwargs: Any) -> Response:
         store = self.get_store(write=True)
         body = s.StatePatchSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -112,7 +117,7 @@ class StateEntryView(StateAPIView):
         )
         return self._answer(entry, status.HTTP_200_OK)
 
-    def delete(self, request, key, **kwargs):
+    def delete(self, request: Request, key: str, **kwargs: Any) -> Response:
         if not self.get_store(write=True).delete(key, expected_version=expected_version(request)):
             raise StateNotFound()
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -123,7 +128,7 @@ class StateEntryView(StateAPIView):
         )
 
 
-def expected_version(request) -> int | str | None:
+def expected_version(request: Request) -> int | Literal["*"] | None:
     """The version ``If-Match`` asks for: an int, ``"*"``, or None without the header."""
     header = request.headers.get("If-Match")
     if header is None:
@@ -141,7 +146,7 @@ def expected_version(request) -> int | str | None:
 
 
 # -- schema of both stores ----------------------------------------------------------------
-def _list_schema(page, what: str, prefix: str) -> dict:
+def _list_schema(page: type[Serializer], what: str, prefix: str) -> dict[str, Any]:
     return {
         "get": extend_schema(
             operation_id=f"{prefix}_state_list",
@@ -156,8 +161,8 @@ def _list_schema(page, what: str, prefix: str) -> dict:
     }
 
 
-def _entry_schema(entry, write, prefix: str) -> dict:
-    conditional = {"parameters": [IF_MATCH_PARAM]}
+def _entry_schema(entry: type[Serializer], write: type[Serializer], prefix: str) -> dict[str, Any]:
+    conditional: dict[str, Any] = {"parameters": [IF_MATCH_PARAM]}
     return {
         "get": extend_schema(
             operation_id=f"{prefix}_state_entry_retrieve",
@@ -188,11 +193,11 @@ def _entry_schema(entry, write, prefix: str) -> dict:
 
 
 # -- task state ----------------------------------------------------------------------------
-class TaskStateMixin:
-    entry_serializer = s.TaskStateEntrySerializer
-    write_serializer = s.StateTaskWriteSerializer
+class TaskStateMixin(StateAPIView):
+    entry_serializer: type[Serializer] = s.TaskStateEntrySerializer
+    write_serializer: type[Serializer] = s.StateTaskWriteSerializer
 
-    def get_store(self, *, write: bool):
+    def get_store(self, *, write: bool) -> StateStore:
         return services.task_state_store(
             user=self.request.user, task_uuid=self.kwargs["task_uuid"], write=write
         )
@@ -213,11 +218,11 @@ class TaskStateEntryView(TaskStateMixin, StateEntryView):
 
 
 # -- asset state ---------------------------------------------------------------------------
-class AssetStateMixin:
-    entry_serializer = s.AssetStateEntrySerializer
-    write_serializer = s.StateAssetWriteSerializer
+class AssetStateMixin(StateAPIView):
+    entry_serializer: type[Serializer] = s.AssetStateEntrySerializer
+    write_serializer: type[Serializer] = s.StateAssetWriteSerializer
 
-    def get_store(self, *, write: bool):
+    def get_store(self, *, write: bool) -> StateStore:
         return services.asset_state_store(
             user=self.request.user, asset=self.kwargs["asset"], write=write
         )
@@ -232,7 +237,7 @@ class AssetStateMixin:
     )
 )
 class AssetListView(StateAPIView):
-    def get(self, request, **kwargs):
+    def get(self, request: Request, **kwargs: Any) -> Response:
         paginator = StatePagination()
         page = paginator.paginate_queryset(
             selectors.asset_summaries(user=request.user), request, view=self

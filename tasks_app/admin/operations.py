@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -67,7 +68,7 @@ class JSONTextField(forms.JSONField):
     RecursionError out), NaN parsed so the services refuse it by name, and the text shown back
     as typed (a parsed lone surrogate could not be written into the page)."""
 
-    def to_python(self, value):  # type: ignore[no-untyped-def]
+    def to_python(self, value: Any) -> Any:
         if self.disabled or value in self.empty_values or not isinstance(value, str):
             return super().to_python(value)
         try:
@@ -75,7 +76,7 @@ class JSONTextField(forms.JSONField):
         except ValueError as exc:
             raise ValidationError(_("Not JSON: %(error)s"), params={"error": exc}) from None
 
-    def bound_data(self, data, initial):  # type: ignore[no-untyped-def]
+    def bound_data(self, data: Any, initial: Any) -> Any:
         if self.disabled or data is None:
             return super().bound_data(data, initial)
         return InvalidJSONInput(data)
@@ -88,7 +89,7 @@ class ScheduleForm(forms.ModelForm):
         field_classes = {"parameters": JSONTextField}
 
     def clean(self):
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # ModelForm's: the cleaned_data
         values = {f: data.get(f) for f in schedules.FIELDS}
         values["cron"] = values["cron"] or ""
         values["task_key"] = values["task_key"] or ""

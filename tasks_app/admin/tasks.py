@@ -15,6 +15,7 @@ from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
@@ -28,7 +29,7 @@ from tasks_app.models import Task, TaskAttempt, TaskStatus, TaskSubscriber
 from tasks_app.registry import registry
 
 S = TaskStatus
-BADGE_COLOURS = {
+BADGE_COLOURS: dict[str, str] = {
     S.PENDING: "#6c757d",
     S.IN_PROGRESS: "#0d6efd",
     S.ABORTING: "#fd7e14",
@@ -78,10 +79,11 @@ class NoBulkDeleteMixin:
     """Drops Django's stock "delete selected" action (Django 5.2 and 6.x signatures)."""
 
     def get_actions(self, request, action_location=None):
+        # A mixin: the ModelAdmin after it in the bases defines get_actions.
         if action_location is None:
-            actions = super().get_actions(request)
+            actions = super().get_actions(request)  # type: ignore[misc]
         else:
-            actions = super().get_actions(request, action_location=action_location)
+            actions = super().get_actions(request, action_location=action_location)  # type: ignore[misc]
         actions.pop("delete_selected", None)
         return actions
 
@@ -295,7 +297,7 @@ class TaskAdmin(StorableLookupsMixin, NoBulkDeleteMixin, admin.ModelAdmin):
         return pretty_json(task.result)
 
     @admin.display(description=_("traceback"))
-    def traceback(self, task: Task) -> str:
+    def traceback(self, task: Task) -> str | Promise:
         if not conf.EXPOSE_TRACEBACKS:
             return _("(hidden: GTF['EXPOSE_TRACEBACKS'] is off)")
         return format_html('<pre class="gtf-traceback">{}</pre>', task.error_traceback or "—")

@@ -3,22 +3,28 @@ the JSON parser, the error envelope and handler, the read-only switch, paginatio
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import IO, Any, cast
 
 from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.versioning import BaseVersioning
+from rest_framework.views import APIView
 
 from tasks_app.api import errors
 from tasks_app.api.read_only import ReadOnlySwitch
 from tasks_app.conf import conf
 from tasks_app.jsonvalues import MAX_DEPTH, parse
-from tasks_app.paging import CappedPaginator, Listing, QuerySetListing
+from tasks_app.paging import CappedPage, CappedPaginator, Listing, QuerySetListing
 
 # Deepest JSON body any GTF endpoint parses: twice the deepest value a setting may allow
 # (parameters and state values sit a level or two inside the body), and far enough from
@@ -31,7 +37,12 @@ class GTFJSONParser(JSONParser):
     the rule broken, and refuses a body nested deeper than ``MAX_BODY_DEPTH`` before parsing
     it, the same on every Python version."""
 
-    def parse(self, stream, media_type=None, parser_context=None):  # type: ignore[no-untyped-def]
+    def parse(
+        self,
+        stream: IO[Any],
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> Any:
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
             text = stream.read().decode(encoding)  # refuses bytes-to-bytes codecs (bz2...)
@@ -51,7 +62,8 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text="What is wrong, in a sentence.")
     code = serializers.CharField(help_text="Machine-readable kind of error.")
     field = serializers.CharField(allow_null=True, help_text="The first input field at fault.")
-    errors = serializers.DictField(
+    # DRF's metaclass takes declared fields off the class: Serializer.errors stays intact.
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Messages per input field (dotted for nested fields and parameters).",
@@ -76,12 +88,12 @@ class GTFAPIMixin(ReadOnlySwitch):
     """View mixin of every GTF endpoint: JSON bodies, the one error handler, and the
     read-only switch (whose schema generator leaves out routes ``API_READ_ONLY`` turns off)."""
 
-    parser_classes = [GTFJSONParser]
+    parser_classes: Sequence[type[BaseParser]] = [GTFJSONParser]
     # GTF's API is versioned by its mount; a host's DRF versioning (URL path, namespace...)
     # would 404 these views. A ``<version>`` the mount captures is accepted and ignored.
-    versioning_class = None
+    versioning_class: type[BaseVersioning] | None = None
 
-    def get_exception_handler(self):  # type: ignore[no-untyped-def]
+    def get_exception_handler(self) -> Callable[..., Any]:
         return errors.exception_handler
 
 
@@ -99,20 +111,31 @@ class GTFPagination(PageNumberPagination):
         return page
 
 
+class SettingCappedPaginator(CappedPaginator):
+    """A :class:`CappedPaginator` capped at ``GTF["LIST_COUNT_CAP"]`` (read per list)."""
+
+    def __init__(self, listing: Listing, per_page: int) -> None:
+        super().__init__(listing, per_page, cap=conf.LIST_COUNT_CAP)
+
+
 class CappedPagination(GTFPagination):
     """Pages of lists that may be long: ``count`` is exact up to ``GTF["LIST_COUNT_CAP"]``
     rows and the database's estimate beyond it, as ``count_is_exact`` says."""
 
-    def paginate_queryset(self, queryset, request, view=None):  # type: ignore[no-untyped-def]
+    # DRF's hook, called as self.django_paginator_class(listing, page_size).
+    django_paginator_class = SettingCappedPaginator
+
+    # GTF's lists are querysets or Listings, never other sequences (the stubs' type).
+    def paginate_queryset(  # type: ignore[override]
+        self, queryset: QuerySet[Any] | Listing, request: Request, view: APIView | None = None
+    ) -> list[Any] | None:
         listing = queryset if isinstance(queryset, Listing) else QuerySetListing(queryset)
-        return super().paginate_queryset(listing, request, view)
+        # The stubs want a queryset or sequence; DRF only hands it to django_paginator_class.
+        return super().paginate_queryset(listing, request, view)  # type: ignore[arg-type]
 
-    def django_paginator_class(self, listing: Listing, per_page: int) -> CappedPaginator:
-        # DRF's hook, called as self.django_paginator_class(listing, page_size).
-        return CappedPaginator(listing, per_page, cap=conf.LIST_COUNT_CAP)
-
-    def get_page_number(self, request, paginator):  # type: ignore[no-untyped-def]
+    def get_page_number(self, request: Request, paginator: Paginator) -> int | str:
         asked = request.query_params.get(self.page_query_param)
+        paginator = cast(CappedPaginator, paginator)  # made by django_paginator_class
         if asked in self.last_page_strings and not paginator.count_is_exact:
             # Where the list ends is not known without counting it all.
             raise NotFound(
@@ -122,7 +145,7 @@ class CappedPagination(GTFPagination):
         return super().get_page_number(request, paginator)
 
     def get_paginated_response(self, data: Any) -> Response:
-        paginator = self.page.paginator
+        paginator = cast(CappedPage, self.page).paginator  # set by paginate_queryset
         return Response(
             {
                 "count": paginator.count,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from drf_spectacular.openapi import AutoSchema
 from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.permissions import SAFE_METHODS
+from rest_framework.schemas.inspectors import ViewInspector
 
 from tasks_app.conf import conf
 
@@ -31,7 +32,7 @@ class ReadOnlySwitch:
     """View mixin: write methods of ``api_resource`` answer 405 while it is read-only."""
 
     api_resource: str = ""
-    schema = ReadOnlySchema()
+    schema: ViewInspector | None = ReadOnlySchema()
 
     @property
     def allowed_methods(self) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
@@ -201,7 +201,9 @@ class TaskSerializer(serializers.ModelSerializer):
         if task.rerun_of_id is None:
             return None
         annotated = getattr(task, "rerun_of_uuid", None)  # by the list selector: no query
-        return str(annotated if annotated is not None else task.rerun_of.uuid)
+        if annotated is not None:
+            return str(annotated)
+        return str(cast(Task, task.rerun_of).uuid)  # rerun_of_id is set
 
     def get_subscriber_count(self, task: Task) -> int:
         count = getattr(task, "subscriber_count", None)  # annotated by the list selector
@@ -228,7 +230,8 @@ class TaskSerializer(serializers.ModelSerializer):
                 link: api_reverse(request, f"{NAMESPACE}:{name}", {"uuid": _PLACEHOLDER})
                 for link, name in LINKS.items()
             }
-            self.context["_link_templates"] = templates
+            # DRF's context is the view's dict (the stubs say Mapping): a cache per response.
+            self.context["_link_templates"] = templates  # type: ignore[index]
         uuid = str(task.uuid)
         return {link: url.replace(_PLACEHOLDER, uuid) for link, url in templates.items()}
 
@@ -312,7 +315,7 @@ class TaskSubmitSerializer(serializers.Serializer):
 
     def submit_arguments(self) -> dict[str, Any]:
         """The validated body as ``task_submit`` keywords."""
-        data = dict(self.validated_data)
+        data: dict[str, Any] = dict(self.validated_data)
         return {SUBMIT_ALIASES.get(name, name): value for name, value in data.items()}
 
 

@@ -15,13 +15,15 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django_filters import Filter
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import Direction
 from rest_framework import serializers
 
 
 def user_pk_field() -> models.Field:
     """The field holding user ids (through a parent link, for a user model that inherits)."""
     field = get_user_model()._meta.pk
-    while field.remote_field is not None:  # multi-table inheritance: the parent's key
+    while isinstance(field, models.ForeignKey):  # multi-table inheritance: the parent's key
         field = field.target_field
     return field
 
@@ -60,7 +62,7 @@ class UserIdFieldSchema(OpenApiSerializerFieldExtension):
 
     target_class = UserIdField
 
-    def map_serializer_field(self, auto_schema, direction):  # type: ignore[no-untyped-def]
+    def map_serializer_field(self, auto_schema: AutoSchema, direction: Direction) -> dict[str, Any]:
         return user_id_schema()
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
+from typing import Any, cast
 
 from django.utils.http import parse_etags, quote_etag
 from django_filters.rest_framework import DjangoFilterBackend
@@ -36,11 +38,11 @@ from tasks_app.api.serializers import (
 )
 from tasks_app.enums import TaskScope
 from tasks_app.exceptions import GTFError, TaskNotFound
-from tasks_app.models import Task, TaskSubscriber, TaskType
+from tasks_app.models import Task, TaskQuerySet, TaskSubscriber, TaskType
 from tasks_app.ops import task_types as types
 
 
-def status_etag(row: dict) -> str:
+def status_etag(row: Mapping[str, Any]) -> str:
     parts = (
         row["uuid"],
         row["status"],
@@ -82,8 +84,11 @@ class TaskViewSet(GTFAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def list(self, request, **kwargs):
         # Filters and ordering first, on all tasks; the listing then reads what the user sees.
-        tasks = self.filter_queryset(Task.objects.all())
-        page = self.paginate_queryset(selectors.TaskListing(user=request.user, tasks=tasks))
+        # Filtering keeps the queryset's class.
+        tasks = cast(TaskQuerySet, self.filter_queryset(Task.objects.all()))
+        listing = selectors.TaskListing(user=request.user, tasks=tasks)
+        # CappedPagination takes a Listing; the stubs know querysets and sequences only.
+        page = self.paginate_queryset(listing)  # type: ignore[arg-type]
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def get_object(self) -> Task:
@@ -127,20 +132,22 @@ class TaskViewSet(GTFAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
         try:
             result = services.task_submit(user=request.user, **submit.submit_arguments())
         except GTFError as exc:
-            exc.field = submit.sent_as.get(exc.field, exc.field)  # the name the client used
+            if exc.field is not None:
+                exc.field = submit.sent_as.get(exc.field, exc.field)  # the name the client used
             raise
         return self._submitted(result)
 
     def _submitted(self, result: services.SubmitResult) -> Response:
         """201 with the new task and its Location, or 200 with the active task joined."""
-        task = result.task
+        task = cast("selectors.ListedTask", result.task)  # given the list columns here
         if result.created:
             # Nothing to read back: its only subscriber, if any, is the caller.
             subscribed = (
                 task.scope == TaskScope.SHARED and task.created_by_id == self.request.user.pk
             )
             task.subscriber_count, task.is_subscribed = int(subscribed), subscribed
-            task.created_by = self.request.user if task.created_by_id else None
+            user = self.request.user
+            task.created_by = user if task.created_by_id and user.is_authenticated else None
         else:
             task = self.get_queryset().filter(pk=task.pk).first() or task
         context = {**self.get_serializer_context(), "parameters_differ": result.parameters_differ}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.core.checks import CheckMessage, Error, Warning
 from django.core.exceptions import ImproperlyConfigured
@@ -124,7 +124,9 @@ class GTFBackend(BaseTaskBackend):
 
     def enqueue(self, task: Task, args: Any, kwargs: Any) -> TaskResult:
         self.validate_task(task)
-        call_args, call_kwargs = normalize_json(list(args)), normalize_json(dict(kwargs))
+        # normalize_json keeps the shape it is given: a list stays a list, a dict a dict.
+        call_args = cast(list[Any], normalize_json(list(args)))
+        call_kwargs = cast(dict[str, Any], normalize_json(dict(kwargs)))
         gtf = task if isinstance(task, GTFTask) else None
         user = gtf.user if gtf else None
         try:

@@ -20,8 +20,9 @@ try:
 
     SOURCE = "django.tasks"
 except ImportError:
+    # The backport's classes stand in for django.tasks' (which the stubs describe): same API.
     try:
-        from django_tasks import (
+        from django_tasks import (  # type: ignore[assignment]
             DEFAULT_TASK_BACKEND_ALIAS,
             DEFAULT_TASK_QUEUE_NAME,
             TaskContext,
@@ -29,10 +30,10 @@ except ImportError:
             TaskResultStatus,
             task_backends,
         )
-        from django_tasks.backends.base import BaseTaskBackend
-        from django_tasks.base import DEFAULT_TASK_PRIORITY, Task, TaskError
-        from django_tasks.exceptions import InvalidTaskError as InvalidTask
-        from django_tasks.exceptions import TaskResultDoesNotExist
+        from django_tasks.backends.base import BaseTaskBackend  # type: ignore[assignment]
+        from django_tasks.base import DEFAULT_TASK_PRIORITY, Task, TaskError  # type: ignore[assignment]
+        from django_tasks.exceptions import InvalidTaskError as InvalidTask  # type: ignore[assignment]
+        from django_tasks.exceptions import TaskResultDoesNotExist  # type: ignore[assignment]
         from django_tasks.signals import task_enqueued, task_finished, task_started
         from django_tasks.utils import normalize_json
     except ImportError as exc:

@@ -154,9 +154,12 @@ def signature_of(task: Task) -> params.Signature:
 def _runner(task: Task) -> Callable[..., Any]:
     """The function GTF's runner calls: Django's calling convention, JSON return values."""
     func = task.func
+    run: Callable[..., Any]
     if inspect.iscoroutinefunction(func):
 
-        async def run(gtf_context: GTFContext, args: list, kwargs: dict) -> Any:
+        async def run_async(
+            gtf_context: GTFContext, args: list[Any], kwargs: dict[str, Any]
+        ) -> Any:
             if task.takes_context:
                 context = await sync_to_async(_django_context_off_loop, thread_sensitive=False)(
                     task, gtf_context
@@ -164,12 +167,15 @@ def _runner(task: Task) -> Callable[..., Any]:
                 args = [context, *args]
             return normalize_json(await func(*args, **kwargs))
 
+        run = run_async
     else:
 
-        def run(gtf_context: GTFContext, args: list, kwargs: dict) -> Any:
+        def run_sync(gtf_context: GTFContext, args: list[Any], kwargs: dict[str, Any]) -> Any:
             if task.takes_context:
                 args = [_django_context(task, gtf_context), *args]
             return normalize_json(func(*args, **kwargs))
+
+        run = run_sync
 
     # The type's origin is the user's function, not this module.
     run.__module__ = func.__module__

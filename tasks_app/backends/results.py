@@ -19,7 +19,7 @@ from tasks_app.models import Task as TaskRow
 from tasks_app.selectors import AttemptView
 
 S = TaskStatus
-STATUS = {
+STATUS: dict[str, TaskResultStatus] = {
     S.PENDING: TaskResultStatus.READY,
     S.IN_PROGRESS: TaskResultStatus.RUNNING,
     S.ABORTING: TaskResultStatus.RUNNING,
@@ -38,7 +38,7 @@ RECORDED_ERRORS = {
     "UnknownTaskType": "tasks_app.exceptions.UnknownTaskType",
 }
 # An attempt that ended so without an error of its own (aborted, or timed out while aborting).
-ENDED_WITHOUT_ERROR = {
+ENDED_WITHOUT_ERROR: dict[str, tuple[str, str]] = {
     S.ABORTED: ("tasks_app.worker.context.TaskAborted", "The task was aborted."),
     S.TIMED_OUT: ("builtins.TimeoutError", "The task exceeded its timeout."),
     S.FAILURE: ("builtins.Exception", "The task failed."),
@@ -78,7 +78,7 @@ def build(*, row: TaskRow, task: Task, attempts: Sequence[AttemptView], backend:
     """``row`` as Django's ``TaskResult`` of ``task``; ``attempts`` as from
     :func:`tasks_app.selectors.task_attempts`."""
     parameters: dict[str, Any] = row.parameters or {}
-    result = TaskResult(
+    result: TaskResult = TaskResult(
         task=task,
         id=str(row.uuid),
         status=STATUS[row.status],

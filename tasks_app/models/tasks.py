@@ -14,7 +14,7 @@ from tasks_app.enums import ACTIVE_STATUSES, TERMINAL_STATUSES, TaskScope, TaskS
 from tasks_app.rules import is_active_user
 
 
-class TaskQuerySet(models.QuerySet):
+class TaskQuerySet(models.QuerySet["Task"]):
     """Reusable task queries: activity and visibility."""
 
     def active(self) -> TaskQuerySet:
@@ -170,7 +170,7 @@ class Task(models.Model):
         return max((end - self.started_at).total_seconds(), 0.0)
 
 
-class TaskSubscriberQuerySet(models.QuerySet):
+class TaskSubscriberQuerySet(models.QuerySet["TaskSubscriber"]):
     def shared_with(self, user: Any) -> TaskSubscriberQuerySet:
         """``user``'s subscriptions to shared tasks (index ``gtf_subscriber_user_newest``)."""
         return self.filter(user_id=user.pk, task_scope=TaskScope.SHARED)

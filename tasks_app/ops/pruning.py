@@ -4,24 +4,25 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from tasks_app.conf import conf
 from tasks_app.exceptions import InvalidInput
-from tasks_app.models import Task
+from tasks_app.models import Task, TaskQuerySet
 
 logger = logging.getLogger("tasks_app.ops.pruning")
 
 
-def _positive(field: str, value) -> int:
+def _positive(field: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise InvalidInput(field, f"{field} must be a whole number of at least 1 (got {value!r}).")
     return value
 
 
-def prunable(*, older_than_days: int, now: datetime | None = None):
+def prunable(*, older_than_days: int, now: datetime | None = None) -> TaskQuerySet:
     """Finished tasks that ended more than ``older_than_days`` days ago."""
     cutoff = (now or timezone.now()) - timedelta(days=older_than_days)
     return Task.objects.finished().filter(ended_at__lt=cutoff)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.db.models import F
@@ -126,11 +126,14 @@ def clean_schedule(values: Mapping[str, Any], *, type_changed: bool = True) -> d
 def next_run(schedule: Schedule, *, now: datetime | None = None) -> datetime | None:
     """When the schedule fires next (None: a once schedule that already fired)."""
     now = now or timezone.now()
+    # Validation requires run_at of once and interval schedules, interval_seconds of interval.
     if schedule.kind == K.ONCE:
-        fired = schedule.last_run_at is not None and schedule.last_run_at >= schedule.run_at
-        return None if fired else schedule.run_at
+        run_at = cast(datetime, schedule.run_at)
+        fired = schedule.last_run_at is not None and schedule.last_run_at >= run_at
+        return None if fired else run_at
     if schedule.kind == K.INTERVAL:
-        return interval_next(schedule.run_at, schedule.interval_seconds, now)
+        seconds = cast(int, schedule.interval_seconds)
+        return interval_next(cast(datetime, schedule.run_at), seconds, now)
     return cron_next(schedule.cron, now)
 
 
@@ -139,7 +142,7 @@ def _timetable(schedule: Schedule) -> Timetable:
         name=f"{EXECUTOR_PREFIX}{schedule.pk}",
         func=FIRE_FUNC,
         kwargs={"schedule_id": schedule.pk},
-        next_run=schedule.next_run_at,
+        next_run=cast(datetime, schedule.next_run_at),  # installed only with a next run
         kind=schedule.kind,
         seconds=schedule.interval_seconds,
         cron=schedule.cron,
@@ -161,7 +164,8 @@ def _save(schedule: Schedule, values: dict[str, Any]) -> Schedule:
     for field, value in values.items():
         setattr(schedule, field, value)
     if schedule.kind == K.INTERVAL and schedule.run_at is None:
-        schedule.run_at = timezone.now() + timedelta(seconds=schedule.interval_seconds)
+        seconds = cast(int, schedule.interval_seconds)  # required of interval schedules
+        schedule.run_at = timezone.now() + timedelta(seconds=seconds)
     schedule.next_run_at = next_run(schedule)
     try:
         with transaction.atomic():
@@ -229,7 +233,7 @@ def schedule_delete(*, schedule: Schedule, user: Any = None) -> None:
         schedule.delete()
 
 
-def schedules_install_all(*, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
+def schedules_install_all(*, using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:
     """Make the executor's scheduler hold exactly the enabled schedules (after migrate)."""
     if not migrated_home(using, Schedule):
         return

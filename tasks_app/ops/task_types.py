@@ -135,14 +135,14 @@ def _fail_pending_orphans(names: list[str]) -> list[str]:
     return failed
 
 
-def sync_after_migrate(*, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
+def sync_after_migrate(*, using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:
     if not migrated_home(using, TaskType):
         return
     report = task_types_sync()
     logger.info("Task types synced: %d new, %d orphans", len(report.created), len(report.orphans))
 
 
-def sync_at_worker_start(**kwargs) -> None:
+def sync_at_worker_start(**kwargs: Any) -> None:
     """A worker mirrors its registry before taking work (a log line, never a crash)."""
     from django.db import connection
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from croniter import CroniterError, croniter
 from django.utils import timezone
@@ -16,7 +17,7 @@ MIN_INTERVAL = 30
 MAX_INTERVAL = 366 * 24 * 3600
 
 
-def clean_interval(value) -> int:
+def clean_interval(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidInput("interval_seconds", "interval_seconds must be a whole number.")
     if not MIN_INTERVAL <= value <= MAX_INTERVAL:
@@ -31,7 +32,7 @@ def clean_interval(value) -> int:
 MAX_CRON_LENGTH = 100
 
 
-def clean_cron(value) -> str:
+def clean_cron(value: Any) -> str:
     """A five-field cron expression (minute hour day-of-month month day-of-week)."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput("cron", "cron must be a non-empty cron expression, e.g. '*/15 * * * *'.")
@@ -54,7 +55,7 @@ def clean_cron(value) -> str:
     return expression
 
 
-def clean_when(field: str, value) -> datetime:
+def clean_when(field: str, value: Any) -> datetime:
     if not isinstance(value, datetime):
         raise InvalidInput(field, f"{field} must be a date and time.")
     if timezone.is_naive(value):

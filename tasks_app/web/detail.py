@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from tasks_app import rules, selectors, services
 from tasks_app.exceptions import GTFError, TaskNotFound
-from tasks_app.models import Task, TaskScope, TaskStatus, TaskSubscriber
+from tasks_app.models import TaskScope, TaskStatus, TaskSubscriber
 from tasks_app.web.pages import error_status, not_found, render_page
 from tasks_app.web.panels import panels_for
 
@@ -29,7 +29,7 @@ class Actions:
     note: str = ""
 
 
-def actions_for(task: Task, user) -> Actions:
+def actions_for(task: selectors.ListedTask, user) -> Actions:
     others = task.subscriber_count - (1 if task.is_subscribed else 0)
     leaves = task.scope == TaskScope.SHARED and task.is_subscribed
     if task.is_finished:
@@ -48,7 +48,7 @@ def actions_for(task: Task, user) -> Actions:
     return Actions(abort=stoppable, note=note)
 
 
-def _task_or_none(user, task_uuid) -> Task | None:
+def _task_or_none(user, task_uuid) -> selectors.ListedTask | None:
     try:
         parsed = selectors.parse_uuid(task_uuid)
     except TaskNotFound:
@@ -56,7 +56,7 @@ def _task_or_none(user, task_uuid) -> Task | None:
     return selectors.task_list_annotated(user=user).filter(uuid=parsed).first()
 
 
-def render_detail(request, task: Task, *, status: int = 200, error: str = ""):
+def render_detail(request, task: selectors.ListedTask, *, status: int = 200, error: str = ""):
     subscribers = (
         TaskSubscriber.objects.filter(task=task).select_related("user")[:MAX_SUBSCRIBERS_SHOWN]
         if task.scope == TaskScope.SHARED

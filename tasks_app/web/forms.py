@@ -7,7 +7,7 @@ The fields only turn text into JSON values; whether the values fit the task is d
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -58,8 +58,9 @@ class SubmitOptionsForm(forms.Form):
         scopes = [TaskScope.PRIVATE, TaskScope.SHARED]
         if user.is_staff:
             scopes.append(TaskScope.SYSTEM)
-        self.fields["scope"].choices = [(s.value, s.label) for s in scopes]
-        self.fields["scope"].initial = definition.scope
+        scope = cast(forms.ChoiceField, self.fields["scope"])
+        scope.choices = [(s.value, s.label) for s in scopes]
+        scope.initial = definition.scope
 
     def options(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -91,11 +92,14 @@ def _choice_label(value: Any) -> str:
 def field_for(spec: ParamSpec) -> forms.Field:
     """A form field for one parameter, by its JSON type."""
     kind = spec.json_type
-    given = {} if spec.required else {"initial": spec.default}
+    given: dict[str, Any] = {} if spec.required else {"initial": spec.default}
     help_parts = [kind.describe()]
     if not spec.required:
         help_parts.append(_("default: %(default)s") % {"default": json.dumps(spec.default)})
-    common = {"label": spec.name, "help_text": "; ".join(str(p) for p in help_parts)}
+    common: dict[str, Any] = {
+        "label": spec.name,
+        "help_text": "; ".join(str(p) for p in help_parts),
+    }
     if kind.enum is not None:
         choices = [(json.dumps(v), _choice_label(v)) for v in kind.enum]
         if not spec.required:

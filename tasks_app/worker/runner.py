@@ -132,7 +132,7 @@ class Execution:
             handlers.join(timeout=conf.HARD_TIMEOUT_GRACE)
         self.outcome.handler_errors += self._run_handlers(self.ctx.cleanup_handlers, "cleanup")
         status = self._finish()
-        if self.outcome.hard_timeout:
+        if self.outcome.hard_timeout and self.outcome.error is not None:
             raise self.outcome.error  # let the executor recycle the worker process
         return status
 

@@ -219,7 +219,7 @@ def execute(command: ShellCommand, values: dict[str, str], ctx: TaskContext) -> 
             proc.wait()
             out.thread.join(timeout=5)
             err.thread.join(timeout=5)
-    result = {
+    result: dict[str, Any] = {
         "argv": argv,
         "exit_code": code,
         "stdout": out.text(),

@@ -11,7 +11,7 @@ from tasks_app.registry import registry
 from tasks_app.services import task_submit
 
 # Exit codes of --wait (documented in docs/operations.md).
-EXIT_CODES = {
+EXIT_CODES: dict[str, int] = {
     TaskStatus.FAILURE: 3,
     TaskStatus.ABORTED: 4,
     TaskStatus.TIMED_OUT: 5,

@@ -5,6 +5,8 @@ A deferred task (``run_after`` in the future) is not run: nothing here waits for
 
 from __future__ import annotations
 
+import functools
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,5 +20,5 @@ class ImmediateExecutor(Executor):
         now = timezone.now()
         for task in tasks:
             if task.run_after <= now:
-                uuid, task_type = str(task.uuid), task.task_type
-                transaction.on_commit(lambda u=uuid, t=task_type: run_task(u, t), robust=False)
+                run = functools.partial(run_task, str(task.uuid), task.task_type)
+                transaction.on_commit(run, robust=False)
