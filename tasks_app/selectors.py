@@ -197,7 +197,7 @@ class TaskListing(Listing):
             return 0
         if self.user.is_staff:
             return count_upto(self.tasks, limit)
-        return self._visible_ids()[:limit].count()
+        return self._visible_ids().order_by()[:limit].count()
 
     def estimate(self) -> int | None:
         if not rules.is_active_user(self.user):
