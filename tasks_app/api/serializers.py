@@ -1,4 +1,5 @@
-"""How tasks, subscribers and task types look through the API, and what submit accepts."""
+"""How tasks, their status, attempts and subscribers look through the API (submit:
+``tasks_app.api.submit``; task types: ``tasks_app.api.type_serializers``)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,7 @@ from rest_framework import serializers
 from tasks_app import rules
 from tasks_app.api.links import api_reverse
 from tasks_app.api.users import UserRefSerializer, render_user_id
-from tasks_app.conf import conf
-from tasks_app.models import Task, TaskScope, TaskStatus, TaskSubscriber
-from tasks_app.services import MAX_KEY_LENGTH, MAX_TIMEOUT
+from tasks_app.models import Task, TaskStatus, TaskSubscriber
 
 # Namespace of this package's url patterns (see ``tasks_app.api.urls``).
 NAMESPACE = "tasks_api"
@@ -248,99 +247,6 @@ def _or_none(represent: Any, value: Any) -> Any:
     return None if value is None else represent(value)
 
 
-def _type_field(**kwargs: Any) -> serializers.CharField:
-    return serializers.CharField(max_length=200, required=False, **kwargs)
-
-
-def _label_field(**kwargs: Any) -> serializers.CharField:
-    return serializers.CharField(
-        max_length=MAX_KEY_LENGTH,
-        required=False,
-        allow_null=True,
-        allow_blank=True,
-        trim_whitespace=False,
-        **kwargs,
-    )
-
-
-# Submit takes the names a task is shown with; the earlier names stay accepted as aliases.
-SUBMIT_ALIASES = {"type": "task_type", "key": "task_key", "name": "task_name"}
-
-
-class TaskSubmitSerializer(serializers.Serializer):
-    """What submit accepts; unknown fields are refused, not ignored."""
-
-    type = _type_field(help_text="A registered task type (required; alias: task_type).")
-    key = _label_field(
-        help_text="Dedup key: one active task per type, key and scope. None: no dedup "
-        "(alias: task_key)."
-    )
-    name = _label_field(help_text="A label shown with the task (alias: task_name).")
-    scope = serializers.ChoiceField(
-        choices=TaskScope.choices,
-        required=False,
-        allow_null=True,
-        help_text="Default: the type's scope.",
-    )
-    parameters = JSONObjectField(
-        required=False, help_text="Keyword arguments of the task function, checked at submit."
-    )
-    timeout = serializers.IntegerField(
-        min_value=1, max_value=MAX_TIMEOUT, required=False, allow_null=True
-    )
-    run_after = AwareDateTimeField(
-        required=False,
-        allow_null=True,
-        help_text="Not started before this time (with its time zone; at most 366 days ahead). "
-        "The task is PENDING until then.",
-    )
-    task_type = _type_field(help_text="Alias of type.")
-    task_key = _label_field(help_text="Alias of key.")
-    task_name = _label_field(help_text="Alias of name.")
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        unknown = sorted(set(self.initial_data) - set(self.fields))
-        if unknown:
-            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        self.sent_as: dict[str, str] = {}
-        for name, alias in SUBMIT_ALIASES.items():
-            if name in attrs and alias in attrs:
-                raise serializers.ValidationError({alias: [f"Send {name} or {alias}, not both."]})
-            self.sent_as[alias] = alias if alias in attrs else name
-            if alias in attrs:
-                attrs[name] = attrs.pop(alias)
-        if "type" not in attrs:
-            raise serializers.ValidationError({"type": ["This field is required."]})
-        return attrs
-
-    def submit_arguments(self) -> dict[str, Any]:
-        """The validated body as ``task_submit`` keywords."""
-        data: dict[str, Any] = dict(self.validated_data)
-        return {SUBMIT_ALIASES.get(name, name): value for name, value in data.items()}
-
-
-class SubmittedTaskSerializer(TaskSerializer):
-    """The task a submit created or joined."""
-
-    parameters_differ = serializers.SerializerMethodField(
-        help_text="Joined an active task whose parameters differ from the ones sent: the task "
-        "runs with its own (shown in parameters). Always false when the task was created."
-    )
-
-    class Meta(TaskSerializer.Meta):
-        fields = [*TaskSerializer.Meta.fields, "parameters_differ"]
-        read_only_fields = fields
-
-    def to_representation(self, task: Task) -> dict[str, Any]:
-        return {
-            **super().to_representation(task),
-            "parameters_differ": self.get_parameters_differ(task),
-        }
-
-    def get_parameters_differ(self, task: Task) -> bool:
-        return bool(self.context.get("parameters_differ", False))
-
-
 class NoFieldsSerializer(serializers.Serializer):
     """A body with nothing to say (an empty object); any field is refused, not ignored."""
 
@@ -404,111 +310,3 @@ class SubscriberSerializer(serializers.ModelSerializer):
         model = TaskSubscriber
         fields = ["user", "subscribed_at"]
         read_only_fields = fields
-
-
-class BackoffSerializer(serializers.Serializer):
-    base = serializers.FloatField()
-    factor = serializers.FloatField()
-    cap = serializers.FloatField()
-    jitter = serializers.BooleanField()
-
-
-class TaskTypeSerializer(serializers.Serializer):
-    """A task type (``tasks_app.ops.task_types.TaskTypeInfo``): registered, or an orphan row.
-
-    An orphan has no code, so what only the code knows (scope, timeout, parameters...) is null.
-    """
-
-    name = serializers.CharField()
-    description = serializers.SerializerMethodField()
-    enabled = serializers.BooleanField(
-        help_text="The operator's switch: a disabled type cannot be submitted or started."
-    )
-    registered = serializers.BooleanField(help_text="Code in this server registers the type.")
-    is_orphan = serializers.BooleanField(
-        help_text="The database references the type but no code registers it: it cannot be "
-        "submitted and its schedules are skipped."
-    )
-    scope = serializers.SerializerMethodField()
-    timeout = serializers.SerializerMethodField(help_text="Seconds; null: no timeout.")
-    is_abortable = serializers.SerializerMethodField(
-        help_text="The type is declared abortable (`@task(abortable=True)`), so a running task "
-        "can be aborted. A pending task can always be aborted."
-    )
-    is_async = serializers.SerializerMethodField()
-    permission = serializers.SerializerMethodField(
-        help_text="Django permission required to submit, besides the scope."
-    )
-    max_retries = serializers.SerializerMethodField(help_text="The former name of retries.")
-    retries = serializers.SerializerMethodField(
-        help_text="Further attempts after a failed one (retry_on errors, ctx.retry(), lost "
-        "workers); aborts, timeouts and disabled types are never retried."
-    )
-    retry_on = serializers.SerializerMethodField(help_text="Exception classes that earn a retry.")
-    backoff = serializers.SerializerMethodField(
-        help_text="Wait before retry n: base * factor ** (n - 1) seconds, at most cap; with "
-        "jitter, a random time between half of that and all of it."
-    )
-    parameters_schema = serializers.SerializerMethodField(
-        help_text="JSON Schema of the parameters, derived from the function's signature."
-    )
-
-    def get_description(self, info) -> str:
-        if info.definition is not None:
-            return info.definition.description
-        return info.row.description if info.row is not None else ""
-
-    @extend_schema_field(serializers.ChoiceField(choices=TaskScope.choices, allow_null=True))
-    def get_scope(self, info) -> str | None:
-        return info.definition.scope if info.definition else None
-
-    def get_timeout(self, info) -> int | None:
-        if info.definition is None:
-            return None
-        return info.definition.timeout or conf.DEFAULT_TIMEOUT
-
-    def get_is_abortable(self, info) -> bool:
-        return info.definition is not None and info.definition.abortable
-
-    def get_is_async(self, info) -> bool | None:
-        return info.definition.is_async if info.definition else None
-
-    def get_permission(self, info) -> str | None:
-        return info.definition.permission if info.definition else None
-
-    def get_max_retries(self, info) -> int | None:
-        return info.definition.max_retries if info.definition else None
-
-    def get_retries(self, info) -> int | None:
-        return info.definition.retries if info.definition else None
-
-    @extend_schema_field(serializers.ListField(child=serializers.CharField(), allow_null=True))
-    def get_retry_on(self, info) -> list[str] | None:
-        if info.definition is None:
-            return None
-        return [f"{c.__module__}.{c.__qualname__}" for c in info.definition.retry_on]
-
-    @extend_schema_field(BackoffSerializer(allow_null=True))
-    def get_backoff(self, info) -> dict[str, Any] | None:
-        if info.definition is None:
-            return None
-        return BackoffSerializer(info.definition.backoff).data
-
-    @extend_schema_field(JSONObjectField(allow_null=True))
-    def get_parameters_schema(self, info) -> dict[str, Any] | None:
-        return info.definition.signature.json_schema() if info.definition else None
-
-
-class TaskTypePatchSerializer(serializers.Serializer):
-    """What a task type lets staff change: only ``enabled``; any other field is refused."""
-
-    enabled = serializers.BooleanField(help_text="false: refuse new submits and pending starts.")
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        # Refused, not ignored: a client must not believe it changed a field that stays put.
-        extra = sorted(set(self.initial_data) - set(self.fields))
-        if extra:
-            raise serializers.ValidationError(
-                {name: ["Read-only: only enabled can be changed."] for name in extra}
-            )
-        return attrs

@@ -28,14 +28,12 @@ from tasks_app.api.serializers import (
     AbortResultSerializer,
     AttemptSerializer,
     NoFieldsSerializer,
-    SubmittedTaskSerializer,
     SubscriberSerializer,
     TaskSerializer,
     TaskStatusSerializer,
-    TaskSubmitSerializer,
-    TaskTypePatchSerializer,
-    TaskTypeSerializer,
 )
+from tasks_app.api.submit import SubmittedTaskSerializer, TaskSubmitSerializer
+from tasks_app.api.type_serializers import TaskTypePatchSerializer, TaskTypeSerializer
 from tasks_app.enums import TaskScope
 from tasks_app.exceptions import GTFError, TaskNotFound
 from tasks_app.models import Task, TaskQuerySet, TaskSubscriber, TaskType
