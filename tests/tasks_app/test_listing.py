@@ -136,10 +136,10 @@ def test_a_page_carries_creator_and_subscription_columns(people, mixed):
     listing = TaskListing(user=alice, tasks=Task.objects.all())
     with CaptureQueriesContext(connection) as captured:
         rows = listing.rows(0, 50)
-        shown = [(t.created_by.username, t.subscriber_count, t.is_subscribed) for t in rows]
+        shown = [(t.created_by.get_username(), t.subscriber_count, t.is_subscribed) for t in rows]
     assert len(captured.captured_queries) == 1
     for task, (creator, count, subscribed) in zip(rows, shown, strict=True):
-        assert creator == Task.objects.get(pk=task.pk).created_by.username
+        assert creator == Task.objects.get(pk=task.pk).created_by.get_username()
         assert count == TaskSubscriber.objects.filter(task=task).count()
         assert subscribed == TaskSubscriber.objects.filter(task=task, user=alice).exists()
 

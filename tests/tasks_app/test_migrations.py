@@ -1,6 +1,8 @@
 """Migrations that move data: existing subscriptions get their task's copies."""
 
 import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
@@ -18,7 +20,9 @@ def migrate(target):
 def test_existing_subscriptions_copy_their_tasks_scope_and_creation_time():
     try:
         old = migrate(BEFORE)
-        user = old.get_model("auth", "User").objects.create(username="alice")
+        # The host's user model, whichever it is (a historical model has no USERNAME_FIELD).
+        users = old.get_model(settings.AUTH_USER_MODEL)
+        user = users.objects.create(**{get_user_model().USERNAME_FIELD: "alice@example.com"})
         task = old.get_model("tasks_app", "Task").objects.create(
             task_type="t.add", task_key="k", scope="shared", created_by=user
         )
