@@ -10,36 +10,60 @@ exactly one active task per key, whoever races.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, connections, router, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from tasks_app import sqlrows
 from tasks_app.models import Task, TaskSubscriber
 
 _INSERTED = [f for f in sqlrows.COLUMNS if not f.primary_key]
+_STAMPED = {"created_at", "updated_at"}  # auto_now(_add): the time of the insert
 
 
 def _db() -> str:
     return router.db_for_write(Task)
 
 
-def _values(task: Task, connection: Any, memo: dict[Any, Any] | None = None) -> list[Any]:
+def _values(
+    task: Task, connection: Any, memo: dict[Any, Any] | None = None, now: datetime | None = None
+) -> list[Any]:
     """The database values of a new row, in :data:`_INSERTED` order. ``memo`` keeps the
-    conversions of plain values (None, text, numbers) that repeat across a batch."""
+    conversions of values that repeat across a batch (plain values, times, JSON objects), so
+    a repeated value is the very same object in every row; ``now`` is a batch's one creation
+    time."""
     out = []
     for f in _INSERTED:
-        value = f.pre_save(task, add=True)
-        if memo is None or not isinstance(value, str | int | float | type(None)):
+        if now is not None and f.attname in _STAMPED:
+            setattr(task, f.attname, now)
+            value = now
+        else:
+            value = f.pre_save(task, add=True)
+        key = _memo_key(f, value) if memo is not None else None
+        if key is None:
             out.append(f.get_db_prep_save(value, connection))
             continue
-        key = (f.attname, type(value), value)
+        assert memo is not None
         if key not in memo:
             memo[key] = f.get_db_prep_save(value, connection)
         out.append(memo[key])
     return out
+
+
+def _memo_key(f: Field, value: Any) -> Any:
+    if isinstance(value, str | int | float | datetime | type(None)):
+        return (f.attname, type(value), value)
+    if isinstance(value, dict | list) and len(value) <= 8:  # small JSON: parameters, payload
+        try:
+            return (f.attname, "json", json.dumps(value, cls=getattr(f, "encoder", None)))
+        except (TypeError, ValueError):
+            return None
+    return None
 
 
 def insert_or_find(task: Task, *, subscriber_id: Any = None) -> tuple[Task, bool] | None:
@@ -185,12 +209,10 @@ def insert_many(tasks: Sequence[Task]) -> dict[str, Task]:
     q = connection.ops.quote_name
     table, columns, _, placeholders = _names(connection)
     memo: dict[Any, Any] = {}
-    rows = [_values(task, connection, memo) for task in tasks]
+    now = timezone.now()  # one time for the batch: its rows share one converted value
+    rows = [_values(task, connection, memo, now) for task in tasks]
     if connection.vendor == "postgresql":
-        # One array per column: a short statement whatever the batch, parsed once.
-        arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in _INSERTED)
-        source = f"SELECT * FROM unnest({arrays})"
-        params = [list(column) for column in zip(*rows, strict=True)]
+        source, params = _unnest(connection, _INSERTED, rows)
     else:
         source = "VALUES " + ", ".join([f"({placeholders})"] * len(tasks))
         params = [value for row in rows for value in row]
@@ -210,6 +232,33 @@ def insert_many(tasks: Sequence[Task]) -> dict[str, Task]:
     return inserted
 
 
+def _unnest(
+    connection: Any, fields: Sequence[Field], rows: Sequence[Sequence[Any]]
+) -> tuple[str, list[Any]]:
+    """``SELECT`` of the rows: an array per column whose values differ, a single value for a
+    column the whole batch shares (most of them: type, scope, status, creator, times), so
+    that few values are sent and converted. Short whatever the batch size."""
+    selected, arrays, params, arrayed = [], [], [], []
+    for index, (f, column) in enumerate(zip(fields, zip(*rows, strict=True), strict=True)):
+        cast = f.db_type(connection)
+        first = column[0]
+        if all(value is first for value in column):
+            selected.append(f"%s::{cast}")
+            params.append(first)
+        else:
+            selected.append(f"u.c{index}")
+            arrays.append(f"%s::{cast}[]")
+            arrayed.append(list(column))
+            params.append(None)  # placeholder, replaced below in order
+    # The scalars sit in the SELECT list, the arrays in FROM: parameters follow that order.
+    scalars = [p for p, sel in zip(params, selected, strict=True) if not sel.startswith("u.")]
+    if not arrays:  # a batch of one
+        return f"SELECT {', '.join(selected)}", scalars
+    names = ", ".join(f"c{i}" for i, sel in enumerate(selected) if sel.startswith("u."))
+    source = f"SELECT {', '.join(selected)} FROM unnest({', '.join(arrays)}) AS u({names})"
+    return source, scalars + arrayed
+
+
 def subscribe_many(subscriptions: Sequence[tuple[Task, Any]]) -> None:
     """Subscribe each ``(task, user_id)``; a subscription that exists already stays as it is."""
     if not subscriptions:
@@ -223,22 +272,23 @@ def subscribe_many(subscriptions: Sequence[tuple[Task, Any]]) -> None:
     names = ("task_id", "user_id", "subscribed_at", "task_scope", "task_created_at")
     fields = [sqlrows.column(TaskSubscriber, n) for n in names]
     now = timezone.now()
-    columns = [
-        [task.pk for task, _ in subscriptions],
-        [user_id for _, user_id in subscriptions],
-        [now] * len(subscriptions),
-        [task.scope for task, _ in subscriptions],
-        [task.created_at for task, _ in subscriptions],
-    ]
-    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
-    params = [
-        [f.get_db_prep_save(v, connection) for v in column]
-        for f, column in zip(fields, columns, strict=True)
-    ]
+    memo: dict[Any, Any] = {}
+
+    def prep(f: Field, value: Any) -> Any:  # a repeated value converted once, the same object
+        key = (f.attname, value)
+        if key not in memo:
+            memo[key] = f.get_db_prep_save(value, connection)
+        return memo[key]
+
+    values = (
+        (task.pk, user_id, now, task.scope, task.created_at) for task, user_id in subscriptions
+    )
+    prepared = [[prep(f, v) for f, v in zip(fields, row, strict=True)] for row in values]
+    source, params = _unnest(connection, fields, prepared)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {q(TaskSubscriber._meta.db_table)} "
-            f"({sqlrows.returning(connection, fields)}) SELECT * FROM unnest({arrays}) "
+            f"({', '.join(q(n) for n in names)}) {source} "  # attnames are the columns
             f"ON CONFLICT ({q('task_id')}, {q('user_id')}) DO NOTHING",
             params,
         )

@@ -165,8 +165,15 @@ class _Prepared:
         return Task(**self.fields)
 
 
-def _prepare(*, task_type: str, user: Any, parameters: Any, options: SubmitOptions) -> _Prepared:
-    """Every check of a submit, before anything is written."""
+def _prepare(
+    *,
+    task_type: str,
+    user: Any,
+    parameters: Any,
+    options: SubmitOptions,
+    now: datetime | None = None,
+) -> _Prepared:
+    """Every check of a submit, before anything is written (``now``: a batch's one time)."""
     unknown = sorted(set(options) - SUBMIT_OPTIONS)
     if unknown:
         raise TypeError(f"task_submit() got unknown option(s): {', '.join(unknown)}")
@@ -186,7 +193,7 @@ def _prepare(*, task_type: str, user: Any, parameters: Any, options: SubmitOptio
         if task_key
         else None
     )
-    now = timezone.now()
+    now = now or timezone.now()
     fields = {
         "task_type": definition.name,
         "task_key": task_key or uuid_lib.uuid4().hex,
@@ -251,6 +258,7 @@ def task_submit_many(*, items: Sequence[SubmitItem], user: Any) -> list[SubmitRe
     result per item, in order.
     """
     prepared = []
+    now = timezone.now()
     for index, item in enumerate(items):
         try:
             prepared.append(
@@ -259,6 +267,7 @@ def task_submit_many(*, items: Sequence[SubmitItem], user: Any) -> list[SubmitRe
                     user=user,
                     parameters=item.parameters,
                     options=item.options,
+                    now=now,
                 )
             )
         except GTFError as exc:

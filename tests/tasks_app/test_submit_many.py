@@ -87,3 +87,42 @@ def test_a_handle_refuses_an_item_of_another_type(user):
     with pytest.raises(ParameterError):
         add.submit_many([{"a": "x"}], user=user)
     assert Task.objects.count() == 0
+
+
+STORED = (
+    "task_type",
+    "task_key",
+    "task_name",
+    "scope",
+    "parameters",
+    "created_by_id",
+    "timeout",
+    "run_after",
+    "dedup_key",
+    "status",
+    "is_abortable",
+)
+
+
+@pytest.mark.parametrize("size", [1, 2, 7])
+def test_each_row_holds_what_its_item_says(user, size):
+    # Values shared by the whole batch and values of one item travel differently: both land.
+    later = timezone.now() + timedelta(minutes=5)
+    kinds = [
+        SubmitItem("t.add", {"a": 1}),
+        SubmitItem("t.add", {"b": 2, "a": 1}, {"task_name": "named", "timeout": 7}),
+        SubmitItem("t.shared_noop", options={"task_key": "s", "scope": "shared"}),
+        SubmitItem("t.add", {"a": 1}, {"run_after": later, "task_key": "k"}),
+    ]
+    items = [kinds[i % len(kinds)] for i in range(size)]
+    results = task_submit_many(items=items, user=user)
+    for item, result in zip(items, results, strict=True):
+        row = Task.objects.filter(pk=result.task.pk).values(*STORED).get()
+        in_memory = {name: getattr(result.task, name) for name in STORED}
+        assert row == in_memory
+        assert row["task_type"] == item.task_type
+        assert row["parameters"] == (item.parameters or {}) | (
+            {"b": 1} if item.task_type == "t.add" and "b" not in (item.parameters or {}) else {}
+        )
+        assert row["task_name"] == item.options.get("task_name", "")
+    assert len({r.task.created_at for r in results}) == 1  # one time for the batch
