@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, connections, router, transaction
-from django.db.models import Field
+from django.db.models import DateField, Field
 from django.utils import timezone
 
 from tasks_app import sqlrows
@@ -24,34 +24,54 @@ from tasks_app.models import Task, TaskSubscriber
 
 _INSERTED = [f for f in sqlrows.COLUMNS if not f.primary_key]
 _STAMPED = {"created_at", "updated_at"}  # auto_now(_add): the time of the insert
+# Fields whose pre_save only reads the attribute (Django's base behaviour).
+_PLAIN = {
+    f.attname
+    for f in _INSERTED
+    if type(f).pre_save is Field.pre_save
+    or not (getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
+    and isinstance(f, DateField)
+}
 
 
 def _db() -> str:
     return router.db_for_write(Task)
 
 
-def _values(
-    task: Task, connection: Any, memo: dict[Any, Any] | None = None, now: datetime | None = None
-) -> list[Any]:
-    """The database values of a new row, in :data:`_INSERTED` order. ``memo`` keeps the
-    conversions of values that repeat across a batch (plain values, times, JSON objects), so
-    a repeated value is the very same object in every row; ``now`` is a batch's one creation
-    time."""
+def _values(task: Task, connection: Any) -> list[Any]:
+    """The database values of one new row, in :data:`_INSERTED` order."""
+    return [f.get_db_prep_save(f.pre_save(task, add=True), connection) for f in _INSERTED]
+
+
+def _column_values(tasks: Sequence[Task], connection: Any, now: datetime) -> list[list[Any]]:
+    """The database values of new rows, column by column (:data:`_INSERTED` order). A batch
+    has one creation time; a value that repeats in a column is converted once and is the
+    very same object in each row, which lets :func:`_unnest` send a shared column once."""
     out = []
     for f in _INSERTED:
-        if now is not None and f.attname in _STAMPED:
-            setattr(task, f.attname, now)
-            value = now
-        else:
-            value = f.pre_save(task, add=True)
-        key = _memo_key(f, value) if memo is not None else None
-        if key is None:
-            out.append(f.get_db_prep_save(value, connection))
+        if f.attname in _STAMPED:
+            for task in tasks:
+                setattr(task, f.attname, now)
+            out.append([f.get_db_prep_save(now, connection)] * len(tasks))
             continue
-        assert memo is not None
-        if key not in memo:
-            memo[key] = f.get_db_prep_save(value, connection)
-        out.append(memo[key])
+        if f.attname in _PLAIN:
+            values = [getattr(task, f.attname) for task in tasks]
+        else:
+            values = [f.pre_save(task, add=True) for task in tasks]
+        keys = [_memo_key(f, v) for v in values]
+        if keys[0] is not None and keys.count(keys[0]) == len(keys):
+            out.append([f.get_db_prep_save(values[0], connection)] * len(tasks))
+            continue
+        memo: dict[Any, Any] = {}
+        column = []
+        for value, key in zip(values, keys, strict=True):
+            if key is None:
+                column.append(f.get_db_prep_save(value, connection))
+                continue
+            if key not in memo:
+                memo[key] = f.get_db_prep_save(value, connection)
+            column.append(memo[key])
+        out.append(column)
     return out
 
 
@@ -208,14 +228,12 @@ def insert_many(tasks: Sequence[Task]) -> dict[str, Task]:
     connection = connections[_db()]
     q = connection.ops.quote_name
     table, columns, _, placeholders = _names(connection)
-    memo: dict[Any, Any] = {}
-    now = timezone.now()  # one time for the batch: its rows share one converted value
-    rows = [_values(task, connection, memo, now) for task in tasks]
+    by_column = _column_values(tasks, connection, timezone.now())
     if connection.vendor == "postgresql":
-        source, params = _unnest(connection, _INSERTED, rows)
+        source, params = _unnest(connection, _INSERTED, list(zip(*by_column, strict=True)))
     else:
         source = "VALUES " + ", ".join([f"({placeholders})"] * len(tasks))
-        params = [value for row in rows for value in row]
+        params = [value for row in zip(*by_column, strict=True) for value in row]
     sql = (
         f"INSERT INTO {table} ({columns}) {source} "
         f"ON CONFLICT ({q('dedup_key')}) DO NOTHING RETURNING {q('id')}, {q('uuid')}"
