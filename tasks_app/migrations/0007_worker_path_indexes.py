@@ -6,6 +6,19 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+class AlterFieldExceptOnMySQL(migrations.AlterField):
+    """MySQL keeps an index on every foreign key column whatever ``db_index`` says: Django
+    leaves it in place going forward, so going back must not create it again."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "mysql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "mysql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -18,7 +31,7 @@ class Migration(migrations.Migration):
             model_name='task',
             name='gtf_task_status_heartbeat',
         ),
-        migrations.AlterField(
+        AlterFieldExceptOnMySQL(
             model_name='task',
             name='rerun_of',
             field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='reruns', to='tasks_app.task', verbose_name='rerun of'),
