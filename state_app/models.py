@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Self
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from state_app.querysets import StateQuerySet
+
+class StateQuerySet(models.QuerySet["StateEntry"]):
+    """Reusable state queries: what is live (not expired) and what is expired."""
+
+    def live(self, now: datetime | None = None) -> Self:
+        """Entries a read may see: expiry is checked here, before any cleanup has run."""
+        if not self.model.EXPIRES:
+            return self
+        now = now or timezone.now()
+        return self.filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now))
+
+    def expired(self, now: datetime | None = None) -> Self:
+        if not self.model.EXPIRES:
+            return self.none()
+        return self.filter(expires_at__lte=now or timezone.now())
 
 
 class StateEntry(models.Model):
