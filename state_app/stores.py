@@ -28,7 +28,7 @@ from tasks_app.exceptions import TaskNotFound
 from tasks_app.models import Task
 
 if TYPE_CHECKING:
-    from state_app.querysets import StateQuerySet
+    from state_app.models import StateQuerySet
     from tasks_app.worker.context import TaskContext
 
 logger = logging.getLogger("state_app.stores")
@@ -182,7 +182,7 @@ class StateStore:
 
     def _lookup(self, key: str) -> StateQuerySet:
         """The row of ``key``, live or not, by the unique index; callers test expiry on it
-        exactly as :meth:`~state_app.querysets.StateQuerySet.live` does."""
+        exactly as :meth:`~state_app.models.StateQuerySet.live` does."""
         return self.model.objects.filter(**self._owner(), key=key)
 
     def entries(self) -> list[Entry]:
