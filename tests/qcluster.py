@@ -11,6 +11,7 @@ import time
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+import pytest
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,3 +98,21 @@ def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.1, what: s
 def events(events_dir: Path, name: str) -> list[str]:
     path = events_dir / name
     return path.read_text().splitlines() if path.exists() else []
+
+
+@pytest.fixture(scope="module")
+def cluster(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One qcluster per test module: (process, events dir, log path)."""
+    events_dir = tmp_path_factory.mktemp("events")
+    log = tmp_path_factory.mktemp("logs") / "qcluster.log"
+    with django_db_blocker.unblock(), qcluster(events_dir=events_dir, log=log) as proc:
+        yield proc, events_dir, log
+
+
+@pytest.fixture
+def django_q_executor(settings, cluster, monkeypatch):
+    """Submits go to the module's cluster; a module opts in with ``usefixtures``."""
+    settings.GTF = {**settings.GTF, **FAST_GTF, "EXECUTOR": DJANGO_Q_EXECUTOR}
+    monkeypatch.setattr("tests.testapp.tasks.EVENTS_DIR", str(cluster[1]))
+    yield
+    connection.close()

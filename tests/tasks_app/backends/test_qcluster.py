@@ -11,31 +11,19 @@ from django.utils import timezone
 
 from tasks_app.backends.compat import TaskResultStatus
 from tasks_app.services import task_abort
-from tests.qcluster import DJANGO_Q_EXECUTOR, FAST_GTF, events, qcluster, wait_for
+from tests.qcluster import cluster, django_q_executor, events, wait_for  # noqa: F401 (fixtures)
 from tests.testapp import django_api as t
 
-pytestmark = [pytest.mark.qcluster, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.qcluster,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("django_q_executor"),
+]
 READY, RUNNING = TaskResultStatus.READY, TaskResultStatus.RUNNING
 SUCCESSFUL, FAILED = TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED
 # How late a due task may start: the keeper's 1 s tick (Redis) or the claim poll (0.2 s), plus
 # a worker picking it up on a busy 2-core machine.
 LATE_BY_AT_MOST = 1.5
-
-
-@pytest.fixture(scope="module")
-def cluster(django_db_setup, django_db_blocker, tmp_path_factory):
-    events_dir = tmp_path_factory.mktemp("events")
-    log = tmp_path_factory.mktemp("logs") / "qcluster.log"
-    with django_db_blocker.unblock(), qcluster(events_dir=events_dir, log=log) as proc:
-        yield proc, events_dir, log
-
-
-@pytest.fixture(autouse=True)
-def django_q_executor(settings, cluster, monkeypatch):
-    settings.GTF = {**settings.GTF, **FAST_GTF, "EXECUTOR": DJANGO_Q_EXECUTOR}
-    monkeypatch.setattr("tests.testapp.tasks.EVENTS_DIR", str(cluster[1]))
-    yield
-    connection.close()
 
 
 def starts(cluster, marker) -> list[tuple[int, float]]:

@@ -9,27 +9,15 @@ from django.db import connection
 from tasks_app.dispatch import get_executor
 from tasks_app.models import Task, TaskStatus
 from tasks_app.services import task_abort, task_submit
-from tests.qcluster import DJANGO_Q_EXECUTOR, FAST_GTF, events, qcluster, wait_for
+from tests.qcluster import cluster, django_q_executor, events, wait_for  # noqa: F401 (fixtures)
 
-pytestmark = [pytest.mark.qcluster, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.qcluster,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("django_q_executor"),
+]
 S = TaskStatus
 TERMINAL = {S.SUCCESS, S.FAILURE, S.ABORTED, S.TIMED_OUT}
-
-
-@pytest.fixture(scope="module")
-def cluster(django_db_setup, django_db_blocker, tmp_path_factory):
-    events_dir = tmp_path_factory.mktemp("events")
-    log = tmp_path_factory.mktemp("logs") / "qcluster.log"
-    with django_db_blocker.unblock(), qcluster(events_dir=events_dir, log=log) as proc:
-        yield proc, events_dir, log
-
-
-@pytest.fixture(autouse=True)
-def django_q_executor(settings, cluster, monkeypatch):
-    settings.GTF = {**settings.GTF, **FAST_GTF, "EXECUTOR": DJANGO_Q_EXECUTOR}
-    monkeypatch.setattr("tests.testapp.tasks.EVENTS_DIR", str(cluster[1]))
-    yield
-    connection.close()
 
 
 def submit(task_type, user, **params):
