@@ -92,6 +92,7 @@ class Watcher(threading.Thread):
         )
         with self._lock:
             self._watches[ctx.task_id] = w
+        self._wake.set()  # the loop may be sleeping a whole poll interval: count this deadline
         return w
 
     def poke(self, task_id: int) -> None:
@@ -105,7 +106,7 @@ class Watcher(threading.Thread):
 
     def run(self) -> None:
         while True:
-            self._wake.wait(max(conf.ABORT_POLL_INTERVAL, 0.01))
+            self._wake.wait(self._next_wait())
             self._wake.clear()
             with self._lock:
                 watches = list(self._watches.values())
@@ -118,6 +119,17 @@ class Watcher(threading.Thread):
             except Exception:
                 logger.exception("Watcher tick failed", extra={"action": "watch"})
                 connection.close()
+
+    def _next_wait(self) -> float:
+        """The poll interval, shortened to the nearest deadline or heartbeat of a watch."""
+        wait = conf.ABORT_POLL_INTERVAL
+        now = time.monotonic()
+        with self._lock:
+            for w in self._watches.values():
+                wait = min(wait, w.next_beat - now)
+                if w.deadline is not None:
+                    wait = min(wait, w.deadline - now)
+        return max(wait, 0.01)
 
     def tick(self, watches: list[Watch]) -> None:
         close_old_connections()

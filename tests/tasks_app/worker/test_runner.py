@@ -1,5 +1,7 @@
 """The runner, driven by the immediate executor (the same runner Django-Q2 workers call)."""
 
+import time
+
 import pytest
 
 from tasks_app.models import Task, TaskStatus
@@ -126,3 +128,18 @@ def test_missing_task_is_ignored(db):
 def test_sys_exit_in_a_task_is_its_failure_not_a_timeout(run):
     task = run("t.exits")
     assert task.status == S.FAILURE and task.error_type == "builtins.SystemExit"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_long_poll_interval_delays_neither_timeouts_nor_heartbeats(user, settings):
+    # With abort push, operators poll rarely; deadlines and heartbeats keep their own clocks.
+    settings.GTF = {**settings.GTF, "ABORT_POLL_INTERVAL": 60.0, "HEARTBEAT_INTERVAL": 0.3}
+    began = time.monotonic()
+    timed = task_submit(task_type="t.abortable_timeout", user=user).task
+    timed.refresh_from_db()
+    assert timed.status == S.TIMED_OUT
+    assert time.monotonic() - began < 15  # its timeout is 2 s; the poll interval 60 s
+    slept = task_submit(task_type="t.sleep", user=user, parameters={"seconds": 3}).task
+    slept.refresh_from_db()
+    assert slept.status == S.SUCCESS
+    assert (slept.heartbeat_at - slept.started_at).total_seconds() >= 2.0
