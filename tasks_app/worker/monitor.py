@@ -1,6 +1,6 @@
 """One watcher thread per worker process: heartbeats, abort polling, soft timeouts.
 
-It watches every task running in the process with one status query per tick, keeps its
+It watches every task running in the process with one status query per poll, keeps its
 own database connection open, and runs abort handlers in a thread of their own.
 """
 
@@ -68,6 +68,8 @@ class Watcher(threading.Thread):
         self._watches: dict[int, Watch] = {}
         self._lock = threading.Lock()
         self._wake = threading.Event()
+        self._poked = False
+        self._last_poll = time.monotonic()
         self.listener = push.AbortListener(self.poke) if push.should_listen() else None
 
     @classmethod
@@ -98,6 +100,7 @@ class Watcher(threading.Thread):
     def poke(self, task_id: int) -> None:
         """An abort was announced: check now instead of at the next poll."""
         if task_id in self._watches:
+            self._poked = True
             self._wake.set()
 
     def unwatch(self, w: Watch) -> None:
@@ -110,20 +113,24 @@ class Watcher(threading.Thread):
             self._wake.clear()
             with self._lock:
                 watches = list(self._watches.values())
+            now = time.monotonic()
+            poll = self._poked or now >= self._last_poll + conf.ABORT_POLL_INTERVAL
+            if poll:
+                self._poked, self._last_poll = False, now
             if not watches:
                 # Idle: hold no connection (it would also block dropping a test database).
                 connection.close()
                 continue
             try:
-                self.tick(watches)
+                self.tick(watches, poll=poll)
             except Exception:
                 logger.exception("Watcher tick failed", extra={"action": "watch"})
                 connection.close()
 
     def _next_wait(self) -> float:
-        """The poll interval, shortened to the nearest deadline or heartbeat of a watch."""
-        wait = conf.ABORT_POLL_INTERVAL
+        """Until the next status poll, or sooner the nearest deadline or heartbeat of a watch."""
         now = time.monotonic()
+        wait = self._last_poll + conf.ABORT_POLL_INTERVAL - now
         with self._lock:
             for w in self._watches.values():
                 wait = min(wait, w.next_beat - now)
@@ -131,14 +138,9 @@ class Watcher(threading.Thread):
                     wait = min(wait, w.deadline - now)
         return max(wait, 0.01)
 
-    def tick(self, watches: list[Watch]) -> None:
+    def tick(self, watches: list[Watch], *, poll: bool = True) -> None:
         close_old_connections()
-        ids = [w.ctx.task_id for w in watches]
-        try:
-            statuses = dict(Task.objects.filter(pk__in=ids).values_list("pk", "status"))
-        except retrying.CONNECTION_ERRORS:
-            retrying.drop_connection()  # the database is away: timeouts still count
-            statuses = {}
+        statuses = self.statuses(watches) if poll else {}
         now = time.monotonic()
         due = []
         for w in watches:
@@ -151,6 +153,15 @@ class Watcher(threading.Thread):
                 w.next_beat = now + conf.HEARTBEAT_INTERVAL
         if due:
             self.heartbeat(due)
+
+    def statuses(self, watches: list[Watch]) -> dict[int, str]:
+        """The abort poll: one query for the status of every watched task."""
+        ids = [w.ctx.task_id for w in watches]
+        try:
+            return dict(Task.objects.filter(pk__in=ids).values_list("pk", "status"))
+        except retrying.CONNECTION_ERRORS:
+            retrying.drop_connection()  # the database is away: timeouts still count
+            return {}
 
     def heartbeat(self, watches: list[Watch]) -> None:
         # Throttled progress rides along with the heartbeat.
