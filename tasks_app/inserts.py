@@ -14,6 +14,7 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from django.db import IntegrityError, connections, router, transaction
 from django.db.models import DateField, Field
@@ -45,42 +46,45 @@ def _values(task: Task, connection: Any) -> list[Any]:
 
 def _column_values(tasks: Sequence[Task], connection: Any, now: datetime) -> list[list[Any]]:
     """The database values of new rows, column by column (:data:`_INSERTED` order). A batch
-    has one creation time; a value that repeats in a column is converted once and is the
-    very same object in each row, which lets :func:`_unnest` send a shared column once."""
+    has one creation time."""
     out = []
     for f in _INSERTED:
         if f.attname in _STAMPED:
             for task in tasks:
                 setattr(task, f.attname, now)
-            out.append([f.get_db_prep_save(now, connection)] * len(tasks))
-            continue
-        if f.attname in _PLAIN:
+            values = [now] * len(tasks)
+        elif f.attname in _PLAIN:
             values = [getattr(task, f.attname) for task in tasks]
         else:
             values = [f.pre_save(task, add=True) for task in tasks]
-        keys = [_memo_key(f, v) for v in values]
-        if keys[0] is not None and keys.count(keys[0]) == len(keys):
-            out.append([f.get_db_prep_save(values[0], connection)] * len(tasks))
-            continue
-        memo: dict[Any, Any] = {}
-        column = []
-        for value, key in zip(values, keys, strict=True):
-            if key is None:
-                column.append(f.get_db_prep_save(value, connection))
-                continue
-            if key not in memo:
-                memo[key] = f.get_db_prep_save(value, connection)
-            column.append(memo[key])
-        out.append(column)
+        out.append(_prep_column(f, values, connection))
     return out
 
 
+def _prep_column(f: Field, values: Sequence[Any], connection: Any) -> list[Any]:
+    """``values`` converted for the database; a value that repeats is converted once and is the
+    very same object in each row, which lets :func:`_unnest` send a shared column once."""
+    keys = [_memo_key(f, value) for value in values]
+    if keys[0] is not None and keys.count(keys[0]) == len(keys):
+        return [f.get_db_prep_save(values[0], connection)] * len(values)
+    memo: dict[Any, Any] = {}
+    column = []
+    for value, key in zip(values, keys, strict=True):
+        if key is None:
+            column.append(f.get_db_prep_save(value, connection))
+            continue
+        if key not in memo:
+            memo[key] = f.get_db_prep_save(value, connection)
+        column.append(memo[key])
+    return column
+
+
 def _memo_key(f: Field, value: Any) -> Any:
-    if isinstance(value, str | int | float | datetime | type(None)):
-        return (f.attname, type(value), value)
+    if isinstance(value, str | int | float | datetime | UUID | type(None)):
+        return (type(value), value)
     if isinstance(value, dict | list) and len(value) <= 8:  # small JSON: parameters, payload
         try:
-            return (f.attname, "json", json.dumps(value, cls=getattr(f, "encoder", None)))
+            return ("json", json.dumps(value, cls=getattr(f, "encoder", None)))
         except (TypeError, ValueError):
             return None
     return None
@@ -230,7 +234,7 @@ def insert_many(tasks: Sequence[Task]) -> dict[str, Task]:
     table, columns, _, placeholders = _names(connection)
     by_column = _column_values(tasks, connection, timezone.now())
     if connection.vendor == "postgresql":
-        source, params = _unnest(connection, _INSERTED, list(zip(*by_column, strict=True)))
+        source, params = _unnest(connection, _INSERTED, by_column)
     else:
         source = "VALUES " + ", ".join([f"({placeholders})"] * len(tasks))
         params = [value for row in zip(*by_column, strict=True) for value in row]
@@ -251,29 +255,29 @@ def insert_many(tasks: Sequence[Task]) -> dict[str, Task]:
 
 
 def _unnest(
-    connection: Any, fields: Sequence[Field], rows: Sequence[Sequence[Any]]
+    connection: Any, fields: Sequence[Field], columns: Sequence[Sequence[Any]]
 ) -> tuple[str, list[Any]]:
     """``SELECT`` of the rows: an array per column whose values differ, a single value for a
     column the whole batch shares (most of them: type, scope, status, creator, times), so
     that few values are sent and converted. Short whatever the batch size."""
-    selected, arrays, params, arrayed = [], [], [], []
-    for index, (f, column) in enumerate(zip(fields, zip(*rows, strict=True), strict=True)):
+    selected, scalars, arrays, arrayed, names = [], [], [], [], []
+    for index, (f, column) in enumerate(zip(fields, columns, strict=True)):
         cast = f.db_type(connection)
         first = column[0]
         if all(value is first for value in column):
             selected.append(f"%s::{cast}")
-            params.append(first)
+            scalars.append(first)
         else:
             selected.append(f"u.c{index}")
+            names.append(f"c{index}")
             arrays.append(f"%s::{cast}[]")
             arrayed.append(list(column))
-            params.append(None)  # placeholder, replaced below in order
-    # The scalars sit in the SELECT list, the arrays in FROM: parameters follow that order.
-    scalars = [p for p, sel in zip(params, selected, strict=True) if not sel.startswith("u.")]
     if not arrays:  # a batch of one
         return f"SELECT {', '.join(selected)}", scalars
-    names = ", ".join(f"c{i}" for i, sel in enumerate(selected) if sel.startswith("u."))
-    source = f"SELECT {', '.join(selected)} FROM unnest({', '.join(arrays)}) AS u({names})"
+    source = (
+        f"SELECT {', '.join(selected)} FROM unnest({', '.join(arrays)}) AS u({', '.join(names)})"
+    )
+    # The scalars sit in the SELECT list, before the arrays of FROM.
     return source, scalars + arrayed
 
 
@@ -290,18 +294,14 @@ def subscribe_many(subscriptions: Sequence[tuple[Task, Any]]) -> None:
     names = ("task_id", "user_id", "subscribed_at", "task_scope", "task_created_at")
     fields = [sqlrows.column(TaskSubscriber, n) for n in names]
     now = timezone.now()
-    memo: dict[Any, Any] = {}
-
-    def prep(f: Field, value: Any) -> Any:  # a repeated value converted once, the same object
-        key = (f.attname, value)
-        if key not in memo:
-            memo[key] = f.get_db_prep_save(value, connection)
-        return memo[key]
-
-    values = (
-        (task.pk, user_id, now, task.scope, task.created_at) for task, user_id in subscriptions
-    )
-    prepared = [[prep(f, v) for f, v in zip(fields, row, strict=True)] for row in values]
+    columns = [
+        [task.pk for task, _ in subscriptions],
+        [user_id for _, user_id in subscriptions],
+        [now] * len(subscriptions),
+        [task.scope for task, _ in subscriptions],
+        [task.created_at for task, _ in subscriptions],
+    ]
+    prepared = [_prep_column(f, c, connection) for f, c in zip(fields, columns, strict=True)]
     source, params = _unnest(connection, fields, prepared)
     with connection.cursor() as cursor:
         cursor.execute(
