@@ -26,6 +26,18 @@ TEST_SHELL_COMMANDS = {
         "--label={second}",
         "{{literal}}",
     ],
+    # The documented example: {target} opens its item, {label} is glued to an option,
+    # {path} comes after "--".
+    "backup": [
+        sys.executable,
+        "-c",
+        "import json, sys; print(json.dumps(sys.argv[1:]))",
+        "--target",
+        "{target}",
+        "--label={label}",
+        "--",
+        "{path}",
+    ],
     "fails": {
         "argv": [
             sys.executable,

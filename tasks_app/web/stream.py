@@ -3,18 +3,27 @@
 ``GET events/?task=<uuid>&task=<uuid>…`` streams a ``task`` event whenever one of those
 tasks (among those the user may see) changes. Served over ASGI only: under WSGI a stream
 would hold a worker thread per open page, so it answers 204 and the page polls instead.
+
+Access is checked when the stream opens and again every ``RECHECK_SECONDS``: a stream whose
+user logged out (session flushed or gone), was deactivated, or may no longer see one of its
+tasks (left it, lost its subscription) ends with an ``end`` event naming why.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from importlib import import_module
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth.models import AnonymousUser
 from django.core.handlers.asgi import ASGIRequest
 from django.db import connection
-from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
 from tasks_app.conf import conf
@@ -28,6 +37,14 @@ MAX_TASKS = 200
 # seconds keeps proxies from closing a quiet stream and finds dead connections.
 RETRY_MS = 1000
 KEEPALIVE = 15.0
+# Seconds between two checks that the user is still signed in and may see every watched task.
+RECHECK_SECONDS = 15.0
+# Why a stream ended early: the ``reason`` of its ``end`` event.
+SIGNED_OUT = "signed_out"
+ACCESS_LOST = "access_lost"
+UNAVAILABLE = "unavailable"
+
+logger = logging.getLogger("tasks_app.web.stream")
 
 
 def is_streaming_server(request) -> bool:
@@ -46,6 +63,37 @@ def _visible_tasks(request, uuids) -> dict[int, str] | None:
             return None
         rows = Task.objects.visible_to(user).filter(uuid__in=uuids).values_list("id", "uuid")
         return {task_id: str(uuid) for task_id, uuid in rows}
+    finally:
+        connection.close()
+
+
+def _user_now(request):
+    """The request's user as its session says now: anonymous once the session is flushed or
+    gone (logout), or its password changed (the session's auth hash no longer matches)."""
+    session = getattr(request, "session", None)
+    key = session.session_key if session is not None else None
+    if key is None:  # signed in by other means than a session: read the same user again
+        user = request.user
+        if not user.is_authenticated:
+            return user
+        return type(user)._default_manager.filter(pk=user.pk).first() or AnonymousUser()
+    probe = HttpRequest()
+    probe.session = import_module(settings.SESSION_ENGINE).SessionStore(session_key=key)
+    return auth.get_user(probe)
+
+
+def _recheck(request, task_ids: list[int]) -> str:
+    """Why the stream must end now, or "" while its user may go on watching every task."""
+    try:
+        user = _user_now(request)
+        if not (user.is_authenticated and user.is_active):
+            return SIGNED_OUT
+        visible = Task.objects.visible_to(user).filter(pk__in=task_ids).values_list("id", flat=True)
+        return "" if set(visible) == set(task_ids) else ACCESS_LOST
+    except Exception:
+        # Fail closed: a stream whose access cannot be checked ends; the browser reconnects.
+        logger.warning("Event stream access re-check failed", exc_info=True)
+        return UNAVAILABLE
     finally:
         connection.close()
 
@@ -81,8 +129,19 @@ async def task_events(request):
     sub = feed.subscribe(
         tasks, loop=asyncio.get_running_loop(), last_event_id=request.headers.get("Last-Event-ID")
     )
+    ids = list(tasks)
+
+    async def recheck() -> str:
+        return await sync_to_async(_recheck)(request, ids)
+
     response = StreamingHttpResponse(
-        events(feed, sub, seconds=float(conf.WEB_STREAM_SECONDS)),
+        events(
+            feed,
+            sub,
+            seconds=float(conf.WEB_STREAM_SECONDS),
+            recheck=recheck,
+            every=RECHECK_SECONDS,
+        ),
         content_type="text/event-stream",
     )
     response["Cache-Control"] = "no-cache"
@@ -102,20 +161,44 @@ def format_batch(feed: ChangeFeed, batch: list[tuple[int, dict]]) -> str:
     return "".join(lines)
 
 
-async def events(feed: ChangeFeed, sub: Subscription, *, seconds: float) -> AsyncIterator[str]:
-    """The stream's body, until ``seconds`` pass or the client goes (Django cancels us)."""
+def format_end(reason: str) -> str:
+    return f"event: end\ndata: {json.dumps({'reason': reason})}\n\n"
+
+
+async def events(
+    feed: ChangeFeed,
+    sub: Subscription,
+    *,
+    seconds: float,
+    recheck: Callable[[], Awaitable[str]] | None = None,
+    every: float = RECHECK_SECONDS,
+) -> AsyncIterator[str]:
+    """The stream's body, until ``seconds`` pass, ``recheck`` names a reason to end (asked
+    every ``every`` seconds), or the client goes (Django cancels us)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
+    next_check = loop.time() + every if recheck is not None else float("inf")
+    last_sent = loop.time()
     try:
         yield f"retry: {RETRY_MS}\n\n"
         while (left := deadline - loop.time()) > 0:
+            if recheck is not None and loop.time() >= next_check:
+                reason = await recheck()
+                if reason:
+                    yield format_end(reason)
+                    return
+                next_check = loop.time() + every
+            wait = min(KEEPALIVE - (loop.time() - last_sent), left, next_check - loop.time())
             try:
-                await asyncio.wait_for(sub.ready.wait(), timeout=min(KEEPALIVE, left))
+                await asyncio.wait_for(sub.ready.wait(), timeout=max(wait, 0))
             except TimeoutError:
-                yield ": keep-alive\n\n"
+                if loop.time() - last_sent >= KEEPALIVE:
+                    last_sent = loop.time()
+                    yield ": keep-alive\n\n"
                 continue
             batch = sub.take()
             if batch:
+                last_sent = loop.time()
                 yield format_batch(feed, batch)
     finally:
         feed.unsubscribe(sub)

@@ -4,6 +4,11 @@ Each command is an argv template; a placeholder ``{name}`` becomes a string para
 the task type ``shell.<command>``. A parameter's value is substituted into its argv item and
 never split or interpreted: no shell runs. The process gets its own process group, a
 controlled working directory and environment, and is killed as a group on abort or timeout.
+
+A value that would begin an argv item with ``-`` is refused at submit (and again before the
+command runs) unless the template makes it safe: the item comes after a literal ``--`` item,
+or text precedes the placeholder in its item (``--label={label}``). Otherwise the program
+would read the value as one of its options.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from tasks_app import params
 from tasks_app.conf import conf
+from tasks_app.exceptions import ParameterError
 from tasks_app.jsonvalues import clean_text
 from tasks_app.registry import TaskDefinition, registry
 from tasks_app.worker.context import TaskContext
@@ -32,6 +38,7 @@ _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,150}$")
 _TOKEN = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _OPTIONS = {"argv", "cwd", "env", "timeout", "scope", "description", "defaults"}
 _STRING = params.JsonType(frozenset({"string"}))
+END_OF_OPTIONS = "--"
 
 
 class ShellCommandFailed(Exception):
@@ -68,6 +75,42 @@ class ShellCommand:
             return values[match.group(1)]
 
         return [_TOKEN.sub(fill, item) for item in self.argv]
+
+    @property
+    def leading(self) -> list[tuple[str, ...]]:
+        """Per argv item a program may read as an option (after argv[0], before a literal
+        ``--``), the placeholders that open it: what it starts with, if they are not empty."""
+        out: list[tuple[str, ...]] = []
+        for item in self.argv[1:]:
+            if item == END_OF_OPTIONS:
+                break
+            names: list[str] = []
+            pos = 0
+            for match in _TOKEN.finditer(item):
+                if match.start() != pos or not match.group(1):
+                    break  # literal text (or a literal brace) comes first
+                names.append(match.group(1))
+                pos = match.end()
+            if names:
+                out.append(tuple(names))
+        return out
+
+    def option_problems(self, values: dict[str, Any]) -> dict[str, str]:
+        """Parameters whose value would start an option of the program (name -> message).
+        A value equal to the configured default is the operator's own and is let through."""
+        problems: dict[str, str] = {}
+        for names in self.leading:
+            filled = [n for n in names if values.get(n)]
+            if not filled:
+                continue
+            name = filled[0]
+            value = values[name]
+            if str(value).startswith("-") and value != self.defaults.get(name):
+                problems[name] = (
+                    "must not start with '-': the command would read it as an option "
+                    "(the command's argv needs '--' before it to accept such values)."
+                )
+        return problems
 
 
 def parse(name: Any, spec: Any) -> ShellCommand:
@@ -123,6 +166,11 @@ def definition_for(command: ShellCommand) -> TaskDefinition:
     def run(ctx: TaskContext, **values: str) -> dict[str, Any]:
         return execute(command, values, ctx)
 
+    def check(values: dict[str, Any]) -> None:
+        problems = command.option_problems(values)
+        if problems:
+            raise ParameterError(problems)
+
     # A stable origin per command, so registering again at reload is not a conflict.
     run.__qualname__ = f"shell_command[{command.name}]"
     signature = params.Signature(
@@ -131,6 +179,7 @@ def definition_for(command: ShellCommand) -> TaskDefinition:
             for p in command.placeholders
         ),
         injected={"ctx": ""},
+        check=check,
     )
     return TaskDefinition(
         name=PREFIX + command.name,
@@ -195,6 +244,11 @@ def execute(command: ShellCommand, values: dict[str, str], ctx: TaskContext) -> 
     for key, value in values.items():
         if "\x00" in value:
             raise ValueError(f"Parameter {key!r} contains a NUL character.")
+    # Checked at submit too; a task submitted before the check existed is refused here.
+    problems = command.option_problems({**command.defaults, **values})
+    if problems:
+        key, message = next(iter(problems.items()))
+        raise ValueError(f"Parameter {key!r} {message}")
     argv = command.render({**command.defaults, **values})
     env = {**(conf.SHELL_ENV or {}), **command.env}
     limit = conf.SHELL_OUTPUT_LIMIT

@@ -24,8 +24,6 @@ INJECTIONS = [
     "$(touch {tmp}/dollar)",
     "`touch {tmp}/backtick`",
     "line1\nline2; touch {tmp}/newline",
-    "--option",
-    "-rf",
     "| cat /etc/passwd",
     "&& touch {tmp}/and",
     "> {tmp}/redirect",
