@@ -44,6 +44,7 @@ IF_MATCH_PARAM = OpenApiParameter(
 )
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="invalid key, value or ttl"),
+    401: OpenApiResponse(ErrorSerializer, description="no or bad token"),
     403: OpenApiResponse(ErrorSerializer, description="not allowed"),
     404: OpenApiResponse(ErrorSerializer, description="no such task or entry"),
     503: OpenApiResponse(ErrorSerializer, description="database unavailable; retry later"),

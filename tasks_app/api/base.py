@@ -96,6 +96,17 @@ class GTFAPIMixin(ReadOnlySwitch):
     def get_exception_handler(self) -> Callable[..., Any]:
         return errors.exception_handler
 
+    def get_authenticate_header(self, request: Request) -> str | None:
+        """The first challenge any configured authentication offers (``Token`` behind
+        ``SessionAuthentication``): a missing or bad token answers 401 with
+        ``WWW-Authenticate``, where DRF asks only the first class and would answer 403.
+        CSRF failures of a session stay 403 (they are not authentication failures)."""
+        for authenticator in cast(APIView, self).get_authenticators():
+            header = authenticator.authenticate_header(request)
+            if header:
+                return header
+        return None
+
 
 class GTFPagination(PageNumberPagination):
     page_size = 25

@@ -4,7 +4,8 @@ Every error body has the same shape: ``{"detail": str, "code": str, "field": str
 plus ``errors`` (``{field: [messages]}``) when input fields are to blame and whatever facts the
 error carries (``current_version`` of a stale state write). A service error's status follows
 from its declared ``kind``; infrastructure errors (database or broker unreachable) are 503 with
-``Retry-After``.
+``Retry-After``. Any other database error (a migration not applied, a broken query) is a 500
+with the same envelope, its traceback logged.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import InterfaceError, OperationalError
+from django.db import DatabaseError, InterfaceError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
+from tasks_app.db_errors import database_unreachable
 from tasks_app.exceptions import (
     CONFLICT,
     FORBIDDEN,
@@ -42,6 +45,7 @@ STATUS_BY_KIND: dict[str, int] = {
 }
 # Seconds a client should wait before trying again after a 503.
 RETRY_AFTER = 5
+SERVER_ERROR = "A server error occurred."
 
 
 def status_for(exc: GTFError) -> int:
@@ -126,10 +130,15 @@ def error_response(exc: GTFError) -> Response:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF exception handler of the GTF API (set per view, so the host's setting is kept)."""
-    if isinstance(exc, OperationalError | InterfaceError):
-        # The database is unreachable or dropped the connection: the client may try again.
-        logger.warning("Database unavailable: %s", exc, extra={"action": "unavailable"})
-        return error_response(ServiceUnavailable())
+    if isinstance(exc, DatabaseError | InterfaceError):
+        set_rollback()
+        if database_unreachable(exc):
+            # The database is unreachable or dropped the connection: the client may try again.
+            logger.warning("Database unavailable: %s", exc, extra={"action": "unavailable"})
+            return error_response(ServiceUnavailable())
+        # A fault of this server (a missing migration, a bad query): trying again won't help.
+        logger.error("Database error: %s", exc, exc_info=exc, extra={"action": "database_error"})
+        return Response(error_body(SERVER_ERROR, "server_error"), status=500)
     if isinstance(exc, GTFError):
         return error_response(exc)
     response = drf_exception_handler(exc, context)

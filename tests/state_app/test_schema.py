@@ -18,7 +18,7 @@ def test_schema_has_every_operation_and_no_warnings():
     entry = paths["/api/v1/tasks/{task_uuid}/state/{key}/"]
     assert {"get", "put", "patch", "delete"} <= set(entry)
     put = entry["put"]
-    assert set(put["responses"]) == {"200", "201", "400", "403", "404", "412", "503"}
+    assert set(put["responses"]) == {"200", "201", "400", "401", "403", "404", "412", "503"}
     assert any(p["name"] == "If-Match" and p["in"] == "header" for p in put["parameters"])
     page = schema["components"]["schemas"]["TaskStatePage"]["properties"]
     assert set(page) == {"count", "next", "previous", "results"}
