@@ -8,7 +8,12 @@ from rest_framework.test import APIClient
 from tests.tasks_app.api.schema_check import SchemaCheckedClient
 
 pytestmark = pytest.mark.django_db
-ENDPOINTS = ["/api/v1/tasks/", "/api/v1/task-types/", "/api/v1/schedules/", "/api/v1/assets/a1/state/"]
+ENDPOINTS = [
+    "/api/v1/tasks/",
+    "/api/v1/task-types/",
+    "/api/v1/schedules/",
+    "/api/v1/assets/a1/state/",
+]
 
 
 @pytest.mark.parametrize("url", ENDPOINTS)
