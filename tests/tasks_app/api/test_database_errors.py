@@ -3,18 +3,16 @@ applied) is a 500 with the error envelope and its traceback logged. On the test 
 the run: SQLite, PostgreSQL or MariaDB."""
 
 import logging
-import socket
 import sqlite3
-from contextlib import contextmanager
 
 import pytest
-from django.db import connection
 from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
 from django.db.utils import DatabaseErrorWrapper
 from rest_framework.test import APIClient
 
 from tasks_app.db_errors import database_unreachable
 from tasks_app.models import Task
+from tests.database_states import column_renamed, database_refused
 
 pytestmark = pytest.mark.django_db(transaction=True)
 URL = "/api/v1/tasks/"
@@ -25,45 +23,6 @@ def api(user):
     client = APIClient()  # the schema documents no 500: this checks the body itself
     client.force_authenticate(user)  # no session: the request needs the database only for tasks
     return client
-
-
-@contextmanager
-def column_renamed(model, field: str):
-    """The column of ``field`` renamed, as if a migration adding it had not been applied.
-    Committed (MariaDB cannot roll DDL back), so renamed back afterwards."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    column = model._meta.get_field(field).column
-    old, new = connection.ops.quote_name(column), connection.ops.quote_name(column + "_gone")
-    with connection.cursor() as cursor:
-        cursor.execute(f"ALTER TABLE {table} RENAME COLUMN {old} TO {new}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"ALTER TABLE {table} RENAME COLUMN {new} TO {old}")
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def database_refused():
-    """The default connection pointed where no database answers."""
-    saved = dict(connection.settings_dict)
-    connection.close()
-    if connection.vendor == "sqlite":
-        connection.settings_dict["NAME"] = "/nonexistent-gtf-dir/db.sqlite3"
-    else:
-        connection.settings_dict.update(HOST="127.0.0.1", PORT=str(closed_port()))
-    try:
-        yield
-    finally:
-        connection.close()
-        connection.settings_dict.clear()
-        connection.settings_dict.update(saved)
 
 
 def test_a_missing_column_is_a_500_with_the_traceback_logged(api, submit, user, caplog):
