@@ -122,4 +122,5 @@ def test_api_root_lists_the_endpoints(client_for, user):
         "schedules": f"{HOST}/api/v1/schedules/",
         "assets": f"{HOST}/api/v1/assets/",
     }
-    assert client_for(None).get("/api/v1/").status_code == 403
+    anonymous = client_for(None).get("/api/v1/")
+    assert anonymous.status_code == 401 and anonymous["WWW-Authenticate"] == "Token"
