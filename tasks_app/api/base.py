@@ -96,7 +96,7 @@ class GTFAPIMixin(ReadOnlySwitch):
     def get_exception_handler(self) -> Callable[..., Any]:
         return errors.exception_handler
 
-    def get_authenticate_header(self, request: Request) -> str | None:
+    def get_authenticate_header(self, request: Request) -> str:
         """The first challenge any configured authentication offers (``Token`` behind
         ``SessionAuthentication``): a missing or bad token answers 401 with
         ``WWW-Authenticate``, where DRF asks only the first class and would answer 403.
@@ -105,7 +105,7 @@ class GTFAPIMixin(ReadOnlySwitch):
             header = authenticator.authenticate_header(request)
             if header:
                 return header
-        return None
+        return ""  # no challenge to offer: DRF answers 403
 
 
 class GTFPagination(PageNumberPagination):

@@ -2,9 +2,11 @@
 configured first; a session's CSRF failure stays 403."""
 
 import pytest
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
+from rest_framework.test import APIClient, APIRequestFactory
 
+from tasks_app.api.views import TaskViewSet
 from tests.tasks_app.api.schema_check import SchemaCheckedClient
 
 pytestmark = pytest.mark.django_db
@@ -56,4 +58,11 @@ def test_a_signed_in_user_refused_by_a_permission_is_403(user):
     client = SchemaCheckedClient()
     client.force_login(user)
     answer = client.post("/api/v1/schedules/", {}, format="json")  # staff only
+    assert answer.status_code == 403 and "WWW-Authenticate" not in answer
+
+
+def test_with_session_authentication_only_anonymous_is_403():
+    # No configured class offers a challenge: 401 would need a WWW-Authenticate to send.
+    view = TaskViewSet.as_view({"get": "list"}, authentication_classes=[SessionAuthentication])
+    answer = view(APIRequestFactory().get("/api/v1/tasks/"))
     assert answer.status_code == 403 and "WWW-Authenticate" not in answer
