@@ -76,7 +76,7 @@ def _user_now(request):
         user = request.user
         if not user.is_authenticated:
             return user
-        return type(user)._default_manager.filter(pk=user.pk).first() or AnonymousUser()
+        return auth.get_user_model()._default_manager.filter(pk=user.pk).first() or AnonymousUser()
     probe = HttpRequest()
     probe.session = import_module(settings.SESSION_ENGINE).SessionStore(session_key=key)
     return auth.get_user(probe)

@@ -7,6 +7,8 @@ import time
 import pytest
 from asgiref.sync import async_to_sync
 from django.conf import settings as django_settings
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 from tasks_app.models import Task, TaskScope, TaskStatus
 from tasks_app.services import task_unsubscribe
@@ -141,3 +143,13 @@ def test_a_user_who_may_still_see_keeps_the_stream_until_its_lifetime(
     assert end_reason(ex.body) is None  # several re-checks passed; the lifetime ended it
     assert lasted >= 6 * INTERVAL
     assert [e["data"]["status"] for e in events_in(ex.body)][-1] == TaskStatus.IN_PROGRESS
+
+
+def test_a_user_signed_in_without_a_session_is_read_again(submit, user):
+    # A host's own authentication middleware: no session key to look up, the user is reloaded.
+    task = submit(user)
+    request = HttpRequest()
+    request.user = SimpleLazyObject(lambda: type(user).objects.get(pk=user.pk))
+    assert stream_module._recheck(request, [task.pk]) == ""
+    type(user).objects.filter(pk=user.pk).update(is_active=False)
+    assert stream_module._recheck(request, [task.pk]) == stream_module.SIGNED_OUT
