@@ -165,6 +165,23 @@ def terminate_backends(admin: psycopg.Connection, database: str) -> list[str]:
     return [name for name, terminated in rows if terminated]
 
 
+def database_accepts() -> bool:
+    """Whether the test database takes a new connection now."""
+    cfg = connection.settings_dict
+    try:
+        psycopg.connect(
+            dbname=cfg["NAME"],
+            user=cfg["USER"],
+            host=cfg["HOST"] or "127.0.0.1",
+            port=cfg["PORT"] or 5432,
+            password=cfg["PASSWORD"] or None,
+            connect_timeout=5,
+        ).close()
+    except psycopg.OperationalError:
+        return False
+    return True
+
+
 @contextmanager
 def database_refusing(seconds: float) -> Iterator[list[str]]:
     """The test database refuses every connection for ``seconds``; yields the names of the
