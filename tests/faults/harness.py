@@ -141,17 +141,22 @@ def worker_pid(worker_id: str) -> int:
     return int(worker_id.rsplit(":", 1)[1])
 
 
-def admin_connection() -> psycopg.Connection:
-    """A connection to the server's maintenance database, for the test's own database."""
+def server_connection(dbname: str, **options) -> psycopg.Connection:
+    """A new connection to the test's PostgreSQL server, as the test's own user."""
     cfg = connection.settings_dict
     return psycopg.connect(
-        dbname="postgres",
+        dbname=dbname,
         user=cfg["USER"],
         host=cfg["HOST"] or "127.0.0.1",
         port=cfg["PORT"] or 5432,
         password=cfg["PASSWORD"] or None,
-        autocommit=True,
+        **options,
     )
+
+
+def admin_connection() -> psycopg.Connection:
+    """A connection to the server's maintenance database, for the test's own database."""
+    return server_connection("postgres", autocommit=True)
 
 
 def terminate_backends(admin: psycopg.Connection, database: str) -> list[str]:
@@ -167,16 +172,8 @@ def terminate_backends(admin: psycopg.Connection, database: str) -> list[str]:
 
 def database_accepts() -> bool:
     """Whether the test database takes a new connection now."""
-    cfg = connection.settings_dict
     try:
-        psycopg.connect(
-            dbname=cfg["NAME"],
-            user=cfg["USER"],
-            host=cfg["HOST"] or "127.0.0.1",
-            port=cfg["PORT"] or 5432,
-            password=cfg["PASSWORD"] or None,
-            connect_timeout=5,
-        ).close()
+        server_connection(connection.settings_dict["NAME"], connect_timeout=5).close()
     except psycopg.OperationalError:
         return False
     return True
