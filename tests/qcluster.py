@@ -25,6 +25,9 @@ FAST_GTF = {
     "PROGRESS_THROTTLE": 0.0,
     "REQUEUE_PENDING_AFTER": 2.0,
 }
+# The name a cluster's database connections carry (PostgreSQL's application_name): the fault
+# suite tells the workers' backends from its own by it.
+CLUSTER_APPLICATION_NAME = "gtf-test-qcluster"
 
 
 def test_database_url() -> str:
@@ -48,7 +51,10 @@ def qcluster(
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": os.environ["DJANGO_SETTINGS_MODULE"],  # as pytest-django set it
+        # Production runs with DEBUG off: GTF's hot statements then take their prepared path.
+        "DJANGO_DEBUG": "0",
         "DATABASE_URL": test_database_url(),
+        "GTF_TEST_DB_APPLICATION_NAME": CLUSTER_APPLICATION_NAME,
         "GTF_TEST_EXECUTOR": DJANGO_Q_EXECUTOR,
         "GTF_TEST_GTF": json.dumps({**FAST_GTF, **(gtf or {})}),
         "GTF_TEST_Q": json.dumps(q or {}),

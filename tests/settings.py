@@ -12,7 +12,7 @@ import sys
 os.environ.setdefault("GTF_Q_NAME", f"gtftest{os.getpid()}")
 
 from gtf_project.settings import *  # noqa: E402, F403
-from gtf_project.settings import GTF, INSTALLED_APPS, Q_CLUSTER  # noqa: E402
+from gtf_project.settings import DATABASES, GTF, INSTALLED_APPS, Q_CLUSTER  # noqa: E402
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -81,4 +81,11 @@ GTF = {
 }
 # Cluster options a test's workers need (tests.qcluster passes them).
 Q_CLUSTER = {**Q_CLUSTER, **json.loads(os.environ.get("GTF_TEST_Q", "{}"))}
+# A cluster started by a test names its connections, so tests can find them in pg_stat_activity.
+APPLICATION_NAME = os.environ.get("GTF_TEST_DB_APPLICATION_NAME", "")
+if APPLICATION_NAME and "postgresql" in DATABASES["default"]["ENGINE"]:
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "application_name": APPLICATION_NAME,
+    }
 TASKS = {"default": {"BACKEND": "tasks_app.backends.GTFBackend"}}

@@ -38,6 +38,8 @@ FAULT_GTF = {
     "REQUEUE_PENDING_AFTER": 15.0,
     "ABORT_POLL_INTERVAL": 0.5,
     "PROGRESS_THROTTLE": 0.2,
+    # Production's default, stated: the hot statements run prepared (one case turns it off).
+    "PREPARED_STATEMENTS": True,
 }
 # Cluster start-up, process scheduling on a shared 2-core machine.
 SLACK = 15.0
@@ -64,10 +66,12 @@ def recovery_bound(*, tasks: int, workers: int, seconds: float) -> float:
 
 @dataclass
 class Runs:
-    """What the task functions wrote to their log: starts and ends per task."""
+    """What the task functions wrote to their log: starts and ends per task, and whether the
+    workers that started them logged queries (DEBUG: not the path production runs)."""
 
     starts: Counter
     ends: Counter
+    queries_logged: set[bool]
 
     @classmethod
     def read(cls, events_dir: Path) -> Runs:
@@ -75,10 +79,31 @@ class Runs:
         lines = path.read_text().splitlines() if path.exists() else []
         starts: Counter = Counter()
         ends: Counter = Counter()
+        logged: set[bool] = set()
         for line in lines:
-            kind, uuid, *_ = line.split()
+            kind, uuid, _attempt, _at, *rest = line.split()
             (starts if kind == "start" else ends)[uuid] += 1
-        return cls(starts, ends)
+            if kind == "start":
+                logged.add(rest == ["1"])
+        return cls(starts, ends, logged)
+
+    def lost(self, uuids: set[str]) -> int:
+        """Tasks of ``uuids`` that never ended."""
+        return sum(1 for u in uuids if not self.ends[u])
+
+    def run_twice(self, uuids: set[str]) -> int:
+        """Tasks of ``uuids`` whose function ended more than once."""
+        return sum(1 for u in uuids if self.ends[u] > 1)
+
+
+def assert_production_path(runs: Runs) -> None:
+    """Every worker ran with DEBUG off, so GTF's statements took the path production takes."""
+    assert runs.queries_logged == {False}, runs.queries_logged
+
+
+def log_count(log: Path, text: str) -> int:
+    """Lines of a cluster's log that contain ``text`` (what its processes reported)."""
+    return sum(text in line for line in log.read_text(errors="replace").splitlines())
 
 
 def post_tasks(client: Client, body: dict, times: int) -> list:
@@ -88,45 +113,81 @@ def post_tasks(client: Client, body: dict, times: int) -> list:
     ]
 
 
-def kill_group(proc: subprocess.Popen) -> None:
-    """SIGKILL a cluster's whole process group (guard, workers, pusher, monitor, keeper)."""
+def kill_group(proc: subprocess.Popen) -> int:
+    """SIGKILL a cluster's whole process group (guard, workers, pusher, monitor, keeper);
+    returns the guard's exit status (``-SIGKILL`` when the signal is what ended it)."""
     with suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=10)
+    return proc.wait(timeout=10)
 
 
-def admin_connection() -> psycopg.Connection:
-    """A connection to the server's maintenance database, for the test's own database."""
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie waiting for its parent does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+def port_open(port: int) -> bool:
+    with suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+        return True
+    return False
+
+
+def worker_pid(worker_id: str) -> int:
+    """The process of a task's ``worker_id`` (``host:pid``)."""
+    return int(worker_id.rsplit(":", 1)[1])
+
+
+def server_connection(dbname: str, **options) -> psycopg.Connection:
+    """A new connection to the test's PostgreSQL server, as the test's own user."""
     cfg = connection.settings_dict
     return psycopg.connect(
-        dbname="postgres",
+        dbname=dbname,
         user=cfg["USER"],
         host=cfg["HOST"] or "127.0.0.1",
         port=cfg["PORT"] or 5432,
         password=cfg["PASSWORD"] or None,
-        autocommit=True,
+        **options,
     )
 
 
-def terminate_backends(admin: psycopg.Connection, database: str) -> int:
-    """Drop every connection to the test database (the workers', the keeper's, ours)."""
+def admin_connection() -> psycopg.Connection:
+    """A connection to the server's maintenance database, for the test's own database."""
+    return server_connection("postgres", autocommit=True)
+
+
+def terminate_backends(admin: psycopg.Connection, database: str) -> list[str]:
+    """Drop every connection to the test database (the workers', the keeper's, ours); the
+    ``application_name`` of each backend terminated."""
     rows = admin.execute(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "SELECT application_name, pg_terminate_backend(pid) FROM pg_stat_activity "
         "WHERE datname = %s AND pid <> pg_backend_pid()",
         [database],
     ).fetchall()
-    return len(rows)
+    return [name for name, terminated in rows if terminated]
+
+
+def database_accepts() -> bool:
+    """Whether the test database takes a new connection now."""
+    try:
+        server_connection(connection.settings_dict["NAME"], connect_timeout=5).close()
+    except psycopg.OperationalError:
+        return False
+    return True
 
 
 @contextmanager
-def database_refusing(seconds: float) -> Iterator[None]:
-    """The test database refuses every connection for ``seconds`` (its sessions are dropped)."""
+def database_refusing(seconds: float) -> Iterator[list[str]]:
+    """The test database refuses every connection for ``seconds``; yields the names of the
+    backends dropped when it started refusing."""
     database = connection.settings_dict["NAME"]
     with admin_connection() as admin:
         admin.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false')
         try:
-            terminate_backends(admin, database)
-            yield
+            yield terminate_backends(admin, database)
             time.sleep(seconds)
         finally:
             admin.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true')

@@ -1,13 +1,23 @@
 """A whole cluster killed with SIGKILL mid-run: its running tasks are retried or ended, the
 tasks it had taken but not started run elsewhere, and nothing runs twice."""
 
+import signal
 import time
 
 from django.db import connection
 
 from tasks_app.models import Task, TaskStatus
 from tasks_app.services import task_submit
-from tests.faults.harness import MARKS, Runs, kill_group, recovery_bound, report
+from tests.faults.harness import (
+    MARKS,
+    Runs,
+    alive,
+    assert_production_path,
+    kill_group,
+    recovery_bound,
+    report,
+    worker_pid,
+)
 from tests.qcluster import qcluster, wait_for
 
 # Faults in real processes on PostgreSQL; CI runs them in a section of their own.
@@ -33,8 +43,11 @@ def test_kill9_of_a_cluster_loses_nothing_and_runs_nothing_twice(
             .exclude(claimed_by="")
             .values_list("uuid", flat=True)
         )
+        running = Task.objects.filter(status=S.IN_PROGRESS)
+        workers = {worker_pid(w) for w in running.values_list("worker_id", flat=True)}
         killed_at = time.monotonic()
-        kill_group(a)
+        guard_status = kill_group(a)
+    wait_for(lambda: not any(map(alive, workers)), timeout=10, what="the workers to be gone")
     started_on_a = set(Runs.read(tmp_path).starts)
     with qcluster(events_dir=tmp_path, workers=WORKERS, gtf=gtf_settings, q=broker, log=log):
         bound = recovery_bound(tasks=TASKS, workers=WORKERS, seconds=SECONDS)
@@ -45,23 +58,29 @@ def test_kill9_of_a_cluster_loses_nothing_and_runs_nothing_twice(
         )
         elapsed = time.monotonic() - killed_at
     connection.close()
+    # The fault landed: SIGKILL ended the cluster while its workers ran tasks.
+    assert guard_status == -signal.SIGKILL and workers
     runs = Runs.read(tmp_path)
+    assert_production_path(runs)
     uuids = {str(t.uuid) for t in tasks}
     assert set(runs.ends) == uuids and all(n == 1 for n in runs.ends.values())  # once each
     assert all(runs.starts[u] == (2 if u in started_on_a else 1) for u in uuids)
     # The tasks the dead cluster had taken but not started ran once, on the second cluster.
-    assert {str(u) for u in claimed} - started_on_a
-    assert all(runs.starts[str(u)] == 1 for u in claimed if str(u) not in started_on_a)
+    taken_not_started = {str(u) for u in claimed} - started_on_a
+    assert taken_not_started
+    assert all(runs.starts[u] == 1 for u in taken_not_started)
     retried = Task.objects.filter(uuid__in=started_on_a)
     assert all(t.attempt == 2 and t.attempts.count() == 1 for t in retried)
+    assert elapsed < bound
     report(
         f"kill -9 of a cluster ({'redis' if broker else 'orm'})",
-        tasks=TASKS,
+        tasks=len(uuids),
+        workers_killed=len(workers),
         running_killed=len(started_on_a),
-        claimed_not_started=len({str(u) for u in claimed} - started_on_a),
+        claimed_not_started=len(taken_not_started),
+        second_attempts=sum(t.attempt == 2 for t in retried),
         all_done_after_s=elapsed,
         bound_s=bound,
-        lost=0,
-        run_twice=0,
+        lost=runs.lost(uuids),
+        run_twice=runs.run_twice(uuids),
     )
-    assert elapsed < bound

@@ -9,6 +9,8 @@ import sys
 import time
 from typing import Literal
 
+from django.db import connection
+
 from tasks_app import TaskContext, get_context, task
 
 EVENTS_DIR = os.environ.get("GTF_TEST_EVENTS", "")
@@ -186,7 +188,10 @@ def asks_retry(ctx: TaskContext, after: float = 7.0) -> str:
 
 def _logged(ctx: TaskContext, seconds: float, updates: int) -> str:
     # The fault suite counts runs from this log: a file survives database and broker outages.
-    record("runs", f"start {ctx.uuid} {ctx.attempt} {time.time()}")
+    # The last field: whether this worker logs queries (DEBUG), which keeps GTF's hot
+    # statements off their prepared path.
+    logged = int(connection.queries_logged)
+    record("runs", f"start {ctx.uuid} {ctx.attempt} {time.time()} {logged}")
     steps = max(updates, 1)
     for i in range(steps):
         time.sleep(seconds / steps)
