@@ -43,6 +43,15 @@ def pytest_sessionstart(session):
         raise pytest.UsageError("; ".join(problems))
 
 
+def pytest_report_header(config):
+    from django.conf import settings
+    from django.db import connections
+
+    broker = "redis" if settings.Q_CLUSTER.get("redis") else "orm"
+    required = "required" if os.environ.get("GTF_REQUIRE_SERVICES") == "1" else "optional"
+    return f"GTF: database {connections['default'].vendor}, broker {broker}, programs {required}"
+
+
 @pytest.fixture(scope="session")
 def require_service():
     """``require_service(name, available, hint)``: a test that needs a program the machine lacks
