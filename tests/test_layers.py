@@ -4,7 +4,9 @@ Rule: faces (api, admin, management, web, backends, checks) -> ops and worker ->
 ops may use the worker's executors only through the core's dispatch; the core imports no
 face, no ops and no worker module; tasks_app never imports state_app; no module imports
 itself back through a circle (imports inside functions count; ``if TYPE_CHECKING`` ones,
-which never run, count for circles but not for layers).
+which never run, count for circles but not for layers). Relative imports count from the
+importing module's package. The checker runs on a sample tree too (``layering_sample``), where
+it must report the wrong arrow and the circle planted there.
 """
 
 from __future__ import annotations
@@ -14,24 +16,26 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("tasks_app", "state_app")
+# A small tree with known wrong arrows and a circle: the checker must report them.
+SAMPLE = Path(__file__).resolve().parent / "layering_sample"
 # The composition root wires everything together; it sits above every layer.
 WIRING = {"tasks_app", "tasks_app.apps", "state_app.apps"}
 FACES = ("api", "admin", "management", "web", "backends", "checks")
 
 
-def module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+def module_name(path: Path, root: Path) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts = parts[:-1]
     return ".".join(parts)
 
 
-def modules() -> dict[str, Path]:
+def modules(root: Path = ROOT) -> dict[str, Path]:
     found = {}
     for package in PACKAGES:
-        for path in (ROOT / package).rglob("*.py"):
+        for path in (root / package).rglob("*.py"):
             if "migrations" not in path.parts:
-                found[module_name(path)] = path
+                found[module_name(path, root)] = path
     return found
 
 
@@ -42,9 +46,20 @@ def _type_checking(node: ast.If) -> bool:
     )
 
 
-def imports_of(path: Path, known: set[str], type_checking: bool = False) -> set[str]:
-    """Modules of ours that ``path`` imports, at any depth of its code (``type_checking``:
-    with the imports only type checkers read)."""
+def imported_from(node: ast.ImportFrom, module: str, is_package: bool) -> str:
+    """The absolute name ``from … import`` reads from; ``from ..x import y`` counts from the
+    package of ``module`` (the module itself when it is a package's ``__init__``)."""
+    if node.level == 0:
+        return node.module or ""
+    package = module if is_package else module.rpartition(".")[0]
+    for _ in range(node.level - 1):
+        package = package.rpartition(".")[0]
+    return f"{package}.{node.module}" if node.module else package
+
+
+def imports_of(path: Path, module: str, known: set[str], type_checking: bool = False) -> set[str]:
+    """Modules of ours that ``path`` (module ``module``) imports, at any depth of its code
+    (``type_checking``: with the imports only type checkers read)."""
     tree = ast.parse(path.read_text())
     skipped: set[int] = set()
     for node in ast.walk(tree):
@@ -57,10 +72,11 @@ def imports_of(path: Path, known: set[str], type_checking: bool = False) -> set[
         names: list[str] = []
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        elif isinstance(node, ast.ImportFrom):
+            source = imported_from(node, module, path.name == "__init__.py")
             # "from package import module" imports the module, not the package's face.
-            subs = [f"{node.module}.{a.name}" for a in node.names]
-            names = [s for s in subs if s in known] or [node.module]
+            subs = [f"{source}.{a.name}" for a in node.names]
+            names = [s for s in subs if s in known] or [source]
         for name in names:
             while name and name not in known:
                 name = name.rpartition(".")[0]
@@ -69,10 +85,10 @@ def imports_of(path: Path, known: set[str], type_checking: bool = False) -> set[
     return out
 
 
-def graph(type_checking: bool = False) -> dict[str, set[str]]:
-    found = modules()
+def graph(type_checking: bool = False, root: Path = ROOT) -> dict[str, set[str]]:
+    found = modules(root)
     known = set(found)
-    return {m: imports_of(p, known, type_checking) - {m} for m, p in found.items()}
+    return {m: imports_of(p, m, known, type_checking) - {m} for m, p in found.items()}
 
 
 def layer(module: str) -> str:
@@ -100,35 +116,24 @@ ALLOWED = {
 }
 
 
-def test_every_import_goes_down_a_layer_or_stays_in_its_own():
-    wrong = [
+def wrong_arrows(edges: dict[str, set[str]]) -> list[str]:
+    return sorted(
         f"{m} ({layer(m)}) imports {i} ({layer(i)})"
-        for m, deps in graph().items()
+        for m, deps in edges.items()
         for i in deps
         if layer(i) not in ALLOWED[layer(m)]
-    ]
-    assert wrong == []
+    )
 
 
-def test_tasks_app_never_imports_state_app():
-    assert [
-        (m, i)
-        for m, deps in graph().items()
-        if m.startswith("tasks_app")
-        for i in deps
-        if i.startswith("state_app")
-    ] == []
-
-
-def test_no_import_circles():
-    edges = graph(type_checking=True)  # a circle only type checkers follow is one too
+def circles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """The import circles of ``edges`` (Tarjan's strongly connected components)."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
     on_stack: set[str] = set()
-    circles: list[list[str]] = []
+    found: list[list[str]] = []
 
-    def visit(v: str) -> None:  # Tarjan's strongly connected components
+    def visit(v: str) -> None:
         index[v] = low[v] = len(index)
         stack.append(v)
         on_stack.add(v)
@@ -147,12 +152,51 @@ def test_no_import_circles():
                 if w == v:
                     break
             if len(component) > 1:
-                circles.append(sorted(component))
+                found.append(sorted(component))
 
-    for v in edges:
+    for v in sorted(edges):
         if v not in index:
             visit(v)
-    assert circles == []
+    return found
+
+
+def test_every_import_goes_down_a_layer_or_stays_in_its_own():
+    assert wrong_arrows(graph()) == []
+
+
+def test_tasks_app_never_imports_state_app():
+    assert [
+        (m, i)
+        for m, deps in graph().items()
+        if m.startswith("tasks_app")
+        for i in deps
+        if i.startswith("state_app")
+    ] == []
+
+
+def test_no_import_circles():
+    # A circle only type checkers follow is one too.
+    assert circles(graph(type_checking=True)) == []
+
+
+# -- the checker itself, on a sample tree written with relative imports --------------------------
+def test_relative_imports_resolve_against_the_module_package():
+    edges = graph(root=SAMPLE)
+    assert edges["tasks_app.selectors"] == {"tasks_app.worker.runner"}  # from .worker import
+    assert edges["tasks_app.worker.runner"] == {"tasks_app.services"}  # from ..services import
+    assert edges["tasks_app.services"] == {"tasks_app.selectors"}  # from . import selectors
+    assert edges["tasks_app.api.views"] == {"tasks_app.worker", "tasks_app.services"}
+    assert edges["tasks_app.worker"] == {"tasks_app.worker.runner"}  # __init__: from . import
+
+
+def test_the_checker_reports_a_relative_wrong_arrow_and_its_circle():
+    edges = graph(root=SAMPLE)
+    assert wrong_arrows(edges) == [
+        "tasks_app.selectors (core) imports tasks_app.worker.runner (worker)"
+    ]
+    assert circles(edges) == [
+        ["tasks_app.selectors", "tasks_app.services", "tasks_app.worker.runner"]
+    ]
 
 
 def test_the_rule_catches_a_wrong_arrow():

@@ -57,11 +57,12 @@ def _close_connection_after(orm_beside_playwright):
 
 
 @pytest.fixture(scope="session")
-def browser(orm_beside_playwright):
+def browser(orm_beside_playwright, require_service):
     from playwright.sync_api import sync_playwright
 
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)")
+    require_service(
+        CHROMIUM, Path(CHROMIUM).exists(), "apt-get install -y chromium (.ci/run installs it)"
+    )
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium

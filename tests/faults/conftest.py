@@ -16,9 +16,12 @@ def gtf_settings(settings):
 
 
 @pytest.fixture
-def redis_server(tmp_path):
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed (.ci/run installs it)")
+def redis_server(tmp_path, require_service):
+    require_service(
+        "redis-server",
+        shutil.which("redis-server") is not None,
+        "apt-get install -y redis-server (.ci/run installs it)",
+    )
     server = RedisServer(tmp_path)
     server.start()
     yield server

@@ -47,7 +47,8 @@ def null_executor(settings):
 
 
 def make_world(factory):
-    """A caller's token, and tasks of several scopes that some generated calls point at."""
+    """A caller's token, and tasks of several scopes that some generated calls point at: the
+    caller's own, a peer's private one, and a peer's shared one the caller never joined."""
     from tasks_app.services import task_submit
 
     caller = factory(username="fuzzer")
@@ -55,7 +56,7 @@ def make_world(factory):
     uuids = [
         task_submit(task_type="t.add", user=caller, parameters={"a": 1}).task.uuid,
         task_submit(task_type="t.shared_noop", user=caller, task_key="fz").task.uuid,
-        task_submit(task_type="t.shared_noop", user=peer, task_key="fz").task.uuid,
+        task_submit(task_type="t.shared_noop", user=peer, task_key="fz-peer").task.uuid,
         task_submit(task_type="t.add", user=peer, parameters={"a": 2}).task.uuid,
         task_submit(task_type="t.system_noop", user=None).task.uuid,
     ]
@@ -70,6 +71,23 @@ def user_world(db, keep_test_connection, null_executor):
 @pytest.fixture
 def staff_world(db, keep_test_connection, null_executor):
     return make_world(StaffFactory)
+
+
+def test_the_world_holds_tasks_the_caller_sees_and_tasks_it_does_not(db, null_executor):
+    from tasks_app.models import Task
+    from tasks_app.selectors import may_see
+
+    token, uuids = make_world(UserFactory)
+    caller = Token.objects.get(key=token).user
+    tasks = [Task.objects.get(uuid=u) for u in uuids]
+    assert len(set(uuids)) == len(uuids)  # no submit joined another's task
+    assert [(t.scope, may_see(caller, t)) for t in tasks] == [
+        ("private", True),
+        ("shared", True),
+        ("shared", False),  # the peer's shared task: a uuid that exists, yet is not found
+        ("private", False),
+        ("system", False),
+    ]
 
 
 def call(case, world):

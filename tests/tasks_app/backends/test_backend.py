@@ -298,7 +298,9 @@ def test_a_retry_waits_as_ready_with_its_run_after(null_executor, settings):
     run_task(result.id)
     result.refresh()
     assert result.status == READY and result.attempts == 1 and len(result.errors) == 1
-    assert row(result).dedup_key is None or row(result).status == S.PENDING
+    waiting = row(result)
+    # A keyless task holds no dedup slot, waiting for a retry or not.
+    assert waiting.status == S.PENDING and waiting.dedup_key is None
 
 
 def test_abort_while_waiting_for_a_retry_ends_failed_without_another_attempt(null_executor):

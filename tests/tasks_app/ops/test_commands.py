@@ -23,6 +23,8 @@ from tests.factories import natural_key
 ALICE = natural_key("alice")
 
 S = TaskStatus
+# Seconds a step may take on a loaded machine; a passing run takes a fraction of one.
+LOADED = 60.0
 
 
 def run(*args, stdout=None):
@@ -132,30 +134,46 @@ def test_wait_shows_live_progress(user, null_executor):
     out = io.StringIO()
     done = threading.Event()
 
+    errors = []
+
     def wait():
         try:
             call_command(
                 "gtf_submit", "t.sleep", "--key", "live", "--wait", "--poll", "0.05", stdout=out
             )
+        except BaseException as exc:  # shown by the test, not lost in the thread
+            errors.append(exc)
         finally:
             connection.close()
             done.set()
 
+    def shown(line):
+        assert not errors, errors
+        return line in out.getvalue().splitlines()
+
     thread = threading.Thread(target=wait)
     thread.start()
+    pending = "[..............................]   0.0%  PENDING"
+    half = "[###############...............]  50.0%  IN_PROGRESS"
     try:
-        task = _wait_for(lambda: Task.objects.filter(task_key="live").first())
-        _wait_for(lambda: "PENDING" in out.getvalue())
-        lifecycle.transition(task.pk, current=S.PENDING, target=S.IN_PROGRESS)
-        Task.objects.filter(pk=task.pk).update(progress_percent=50.0)
-        _wait_for(lambda: "IN_PROGRESS" in out.getvalue())
+        task = _wait_for(lambda: Task.objects.filter(task_key="live").first(), "the task")
+        # The waiter's own line (the submit line says PENDING too, before the waiter polls).
+        _wait_for(lambda: shown(pending), "the pending line")
+        # Status and progress in one write: a poll between two writes would show 0% running.
+        lifecycle.transition(
+            task.pk, current=S.PENDING, target=S.IN_PROGRESS, progress_percent=50.0
+        )
+        # The task ends only once the waiter has shown it half done, however slow the machine.
+        _wait_for(lambda: shown(half), "the half-done line")
         lifecycle.transition(task.pk, current=S.IN_PROGRESS, target=S.SUCCESS)
-        assert done.wait(10)
+        assert done.wait(LOADED)
     finally:
-        thread.join(10)
+        if not done.is_set():  # a step failed: end the task so the waiter stops polling
+            Task.objects.filter(task_key="live").update(status=S.FAILURE)
+        thread.join(LOADED)
+    assert not errors, errors
     lines = out.getvalue().splitlines()
-    assert lines[1] == "[..............................]   0.0%  PENDING"
-    assert "[###############...............]  50.0%  IN_PROGRESS" in lines
+    assert lines[1:3] == [pending, half]
     assert lines[-1].endswith("succeeded.")
 
 
@@ -166,14 +184,14 @@ def test_wait_on_a_tty_redraws_one_line(user):
     assert "\r[##############################] 100.0%  SUCCESS\n" in out.getvalue()
 
 
-def _wait_for(predicate, timeout=10.0):
+def _wait_for(predicate, what="condition", timeout=LOADED):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(0.02)
-    raise AssertionError("timed out")
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 @pytest.mark.qcluster

@@ -1,0 +1,4 @@
+from .. import worker
+from ..services import DEFAULT
+
+VIEWS = (worker, DEFAULT)

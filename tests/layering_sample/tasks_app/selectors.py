@@ -1,0 +1,3 @@
+from .worker import runner
+
+LATEST = runner.NAME

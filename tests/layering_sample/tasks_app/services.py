@@ -1,0 +1,3 @@
+from . import selectors
+
+DEFAULT = selectors.LATEST

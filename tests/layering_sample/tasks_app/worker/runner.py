@@ -1,0 +1,3 @@
+from ..services import DEFAULT
+
+NAME = f"runner of {DEFAULT}"
