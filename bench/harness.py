@@ -90,14 +90,18 @@ def qcluster(
     try:
         yield proc
     finally:
+        # The cluster's own process stops its workers; a SIGTERM to the whole group would kill
+        # the sentinel at once (its default action) and leave the cluster waiting for it.
         with suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
+            os.kill(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             with suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        with suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # whatever outlived the cluster
         out.close()
 
 
