@@ -10,9 +10,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_q.brokers import Broker
+from django_q.conf import Conf
 from django_q.models import OrmQ
 
-from bench import clock
+from bench import clock, harness
 from bench.harness import ROOT, interleave, raw_broker, raw_submit
 from tasks_app.worker.executors.broker import GTFBroker
 
@@ -45,7 +46,10 @@ def test_health_checks_are_off_for_both_sides_unless_asked_for():
 
 
 @pytest.mark.django_db
-def test_raw_submit_reuses_one_plain_broker_and_writes_one_row():
+def test_raw_submit_reuses_one_plain_broker_and_writes_one_row(monkeypatch):
+    monkeypatch.setattr(harness, "_raw_brokers", {})
+    monkeypatch.setattr(Conf, "ORM", "default")  # the ORM broker, whatever the run's broker
+    monkeypatch.setattr(Conf, "REDIS", None)
     broker = raw_broker()
     assert isinstance(broker, Broker) and not isinstance(broker, GTFBroker)
     assert raw_broker() is broker
