@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from bench.harness import emit
 from tasks_app.jsonvalues import find_problem, json_safe, parse
 
 WALK_TARGET = 0.7
@@ -153,6 +154,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{args.rounds} rounds; per call in microseconds; ratio = old time / new time")
     failed = False
+    figures: dict[str, object] = {}
     for name, new, old, calls in CASES:
         new_us, old_us, ratios = [], [], []
         for r in range(args.rounds):
@@ -164,6 +166,7 @@ def main() -> None:
         ratio = statistics.median(ratios)
         target = PARSE_TARGET if name.startswith("parse") else WALK_TARGET
         failed |= ratio < target
+        figures["ratio_" + name.replace(",", "").replace(" ", "_").lower()] = round(ratio, 3)
         print(
             f"{name:>20}: new {statistics.median(new_us):9.1f} us, old "
             f"{statistics.median(old_us):9.1f} us, ratio median {ratio:.2f} "
@@ -172,6 +175,7 @@ def main() -> None:
         )
     verdict = "MISSED" if failed else "ok"
     print(f"targets (walks >= {WALK_TARGET}, parse >= {PARSE_TARGET}): {verdict}")
+    emit("bench.json_walk", {**figures, "targets_met": not failed})
 
 
 if __name__ == "__main__":

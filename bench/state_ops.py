@@ -1,11 +1,12 @@
 """Set/get operations per second: the task state store versus a plain JSONField model.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/gtf_bench python bench/state_ops.py [--keys 500]
+    python -m bench.state_ops [--keys 500]      # DATABASE_URL=sqlite:///... for SQLite
 
-Both run in the same process against the database of ``DATABASE_URL`` (migrated first; the
-baseline's table is created for the run and dropped after it). Within a round the two
-sides take turns every ``--chunk`` operations (alternating who goes first), so both see the
-same drift of a shared machine; the median of the per-round ratios counts, and their spread
+Both run in the same process on the bench settings, against the database of ``DATABASE_URL``
+(``gtf_bench`` on the local PostgreSQL by default; migrated first; the baseline's table is
+created for the run and dropped after it). Within a round the two sides take turns every
+``--chunk`` operations (alternating who goes first), so both see the same drift of a shared
+machine; the median of the per-round ratios counts, and their spread
 is printed. The store's set validates, encodes, locks the row and bumps its version; the
 baseline is ``update_or_create`` / ``get`` of a model with a JSONField. Target: the store
 reaches at least 0.8x the baseline.
@@ -21,7 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 
 import django  # noqa: E402
 
@@ -90,6 +91,7 @@ def main() -> None:
 
 
 def run(args) -> None:
+    from bench.harness import emit
     from state_app.stores import TaskStateStore
     from tasks_app.models import Task
 
@@ -154,14 +156,19 @@ def run(args) -> None:
     )
     for name, values in rates.items():
         print(f"{name:>10}: median {statistics.median(values):7.0f} ops/s, best {max(values):7.0f}")
+    figures: dict[str, object] = {"database": connection.vendor}
     for op, values in ratios.items():
         ratio = statistics.median(values)
+        figures[f"ratio_{op}"] = round(ratio, 3)
+        figures[f"rate_{op}"] = round(statistics.median(rates[f"store {op}"]))
+        figures[f"rate_{op}_plain"] = round(statistics.median(rates[f"plain {op}"]))
         verdict = "ok" if ratio >= TARGET else "BELOW TARGET"
         spread = ", ".join(f"{v:.2f}" for v in sorted(values))
         print(
             f"{op} store/plain: median {ratio:.2f}, spread {min(values):.2f}-{max(values):.2f} "
             f"(rounds: {spread}), target >= {TARGET}: {verdict}"
         )
+    emit("bench.state_ops", figures)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import time
 import uuid
 from statistics import median
 
-from bench.harness import reset_queue, setup, spread
+from bench.harness import emit, plain_django_q, reset_queue, setup, spread
 
 
 def _run_slice(uuids: list[str], out: multiprocessing.Queue) -> None:
@@ -67,8 +67,6 @@ def floor_raw(count: int) -> float:
     from django.utils import timezone
     from django_q.brokers import get_broker
     from django_q.monitor import save_task
-
-    from bench.submit_throughput import plain_django_q
 
     with plain_django_q():
         broker = get_broker()
@@ -120,6 +118,16 @@ def main() -> None:
     print(
         f"  GTF ms per task in each process   {median(costs):7.2f}  "
         f"{min(costs):.2f}-{max(costs):.2f}"
+    )
+    emit(
+        "bench.worker_floor",
+        {
+            "processes": args.processes,
+            "rate_raw": round(median(raw)),
+            "rate": round(median(gtf)),
+            "ratio": round(median(gtf) / median(raw), 3),
+            "ms_per_task": round(median(costs), 3),
+        },
     )
 
 

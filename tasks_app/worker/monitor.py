@@ -70,6 +70,7 @@ class Watcher(threading.Thread):
         self._wake = threading.Event()
         self._poked = False
         self._last_poll = time.monotonic()
+        self._wake_at = self._last_poll  # when the loop means to wake next, under _lock
         self.listener = push.AbortListener(self.poke) if push.should_listen() else None
 
     @classmethod
@@ -94,7 +95,11 @@ class Watcher(threading.Thread):
         )
         with self._lock:
             self._watches[ctx.task_id] = w
-        self._wake.set()  # the loop may be sleeping a whole poll interval: count this deadline
+            # Woken only if this watch is due before the loop wakes anyway: a thread switch
+            # per task is most of a short task's watching cost.
+            sooner = min(w.next_beat, w.deadline or w.next_beat) < self._wake_at
+        if sooner:
+            self._wake.set()
         return w
 
     def poke(self, task_id: int) -> None:
@@ -136,7 +141,9 @@ class Watcher(threading.Thread):
                 wait = min(wait, w.next_beat - now)
                 if w.deadline is not None:
                     wait = min(wait, w.deadline - now)
-        return max(wait, 0.01)
+            wait = max(wait, 0.01)
+            self._wake_at = now + wait
+        return wait
 
     def tick(self, watches: list[Watch], *, poll: bool = True) -> None:
         close_old_connections()
