@@ -2,7 +2,7 @@ import pytest
 
 from tasks_app.decorators import register
 from tasks_app.registry import registry
-from tests.factories import StaffFactory, SuperuserFactory, UserFactory
+from tests.factories import OPERATOR_PERMISSIONS, StaffFactory, SuperuserFactory, UserFactory, grant
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +32,14 @@ def third(db):
 
 @pytest.fixture
 def staff(db):
-    return StaffFactory(username="admin")
+    """A staff operator: staff status and every permission GTF's operator actions need."""
+    return grant(StaffFactory(username="admin"), *OPERATOR_PERMISSIONS)
+
+
+@pytest.fixture
+def bare_staff(db):
+    """Staff status and no permission at all: may look, may not operate."""
+    return StaffFactory(username="viewer")
 
 
 @pytest.fixture
