@@ -379,6 +379,8 @@ def task_rerun(*, task_uuid: Any, user: Any, reason: str = "") -> SubmitResult:
     ``tasks_app.rerun_task`` and is recorded in the audit trail; ``user=None`` is the system.
     A private task is rerun on behalf of its creator, so the rerun stays theirs whoever asked
     for it. If an active task holds the key by now, the caller joins it instead."""
+    if user is not None and not rules.is_active_user(user):
+        raise SubmitForbidden("Authentication is required to rerun tasks.")
     tasks = Task.objects.all() if user is None else Task.objects.visible_to(user)
     old = tasks.filter(uuid=parse_uuid(task_uuid)).first()
     if old is None:
@@ -455,6 +457,8 @@ def task_abort(*, task_uuid: Any, user: Any, force: bool = False, reason: str = 
     caller's own) needs staff with ``tasks_app.force_abort_task`` and is recorded in the audit
     trail; ``user=None`` is the system.
     """
+    if user is not None and not rules.is_active_user(user):
+        raise AbortForbidden("Authentication is required to abort tasks.")
     with transaction.atomic():
         task = _locked_visible(user, task_uuid)
         if force and not rules.has_operator_permission(user, rules.FORCE_ABORT_TASK):

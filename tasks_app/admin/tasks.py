@@ -215,6 +215,13 @@ class TaskAdmin(StorableLookupsMixin, NoBulkDeleteMixin, admin.ModelAdmin):
             return False  # an active task must be aborted, not deleted under its worker
         return super().has_delete_permission(request, obj)
 
+    def has_view_permission(self, request, obj=None) -> bool:
+        # An operator allowed to abort, rerun or delete tasks reaches the list to do it.
+        return super().has_view_permission(request, obj) or any(
+            rules.has_operator_permission(request.user, p)
+            for p in (rules.FORCE_ABORT_TASK, rules.RERUN_TASK, rules.DELETE_TASK)
+        )
+
     # The services' rule: the same permissions as the API and the pages ask.
     def has_abort_permission(self, request) -> bool:
         return rules.has_operator_permission(request.user, rules.FORCE_ABORT_TASK)
