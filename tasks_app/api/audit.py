@@ -22,8 +22,9 @@ class OperatorActionSerializer(serializers.ModelSerializer):
     actor_name = serializers.CharField(
         help_text="The actor's USERNAME_FIELD when they acted; empty: the system."
     )
-    before = serializers.JSONField(allow_null=True, help_text="Values before, where one changed.")
-    after = serializers.JSONField(allow_null=True, help_text="Values after, where one changed.")
+    # Any JSON (an object, or null when the action changed no value).
+    before = serializers.JSONField(read_only=True, help_text="Values before, where one changed.")
+    after = serializers.JSONField(read_only=True, help_text="Values after, where one changed.")
 
     class Meta:
         model = OperatorAction
