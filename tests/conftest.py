@@ -37,12 +37,6 @@ def staff(db):
 
 
 @pytest.fixture
-def bare_staff(db):
-    """Staff status and no permission at all: may look, may not operate."""
-    return StaffFactory(username="viewer")
-
-
-@pytest.fixture
 def superuser(db):
     return SuperuserFactory(username="root")
 

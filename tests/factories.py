@@ -73,6 +73,7 @@ OPERATOR_PERMISSIONS = (
     "tasks_app.rerun_task",
     "tasks_app.delete_task",
     "tasks_app.view_operatoraction",
+    "state_app.change_assetstate",
 )
 
 

@@ -215,6 +215,14 @@ class TaskAdmin(StorableLookupsMixin, NoBulkDeleteMixin, admin.ModelAdmin):
             return False  # an active task must be aborted, not deleted under its worker
         return super().has_delete_permission(request, obj)
 
+    def delete_model(self, request, obj) -> None:
+        # Through the service: the same permission check, and a row in the audit trail.
+        services.tasks_delete_finished(task_ids=[obj.pk], user=request.user)
+
+    def delete_queryset(self, request, queryset) -> None:
+        ids = list(queryset.values_list("pk", flat=True))
+        services.tasks_delete_finished(task_ids=ids, user=request.user)
+
     def has_view_permission(self, request, obj=None) -> bool:
         # An operator allowed to abort, rerun or delete tasks reaches the list to do it.
         return super().has_view_permission(request, obj) or any(

@@ -138,6 +138,15 @@ def do_delete_in_admin(c, actor, user, other):
     return "tasks_delete", ""
 
 
+def do_delete_one_in_admin(c, actor, user, other):
+    old = finished_task()
+    web = Client()
+    web.force_login(actor)
+    web.post(f"/admin/tasks_app/task/{old.pk}/delete/", {"post": "yes"})
+    assert not Task.objects.filter(pk=old.pk).exists()
+    return "tasks_delete", ""
+
+
 def do_asset_set(c, actor, user, other):
     c.put("/api/v1/assets/warehouse.orders/state/watermark/", {"value": 3}, format="json")
     return "asset_state_set", "warehouse.orders"
@@ -161,6 +170,7 @@ ACTIONS = [
     do_schedule_delete,
     do_prune,
     do_delete_in_admin,
+    do_delete_one_in_admin,
     do_asset_set,
     do_asset_delete,
 ]
