@@ -3,17 +3,19 @@
 
 import django.db.models.deletion
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import migrations, models
 
 
 def owners_from_creators(apps, schema_editor):
     """A schedule a user created fires as that user from now on, like a new one would."""
     Schedule = apps.get_model("tasks_app", "Schedule")
-    User = apps.get_model(*settings.AUTH_USER_MODEL.split("."))
+    # A historical model has no USERNAME_FIELD: the host's user model names the field.
+    username_field = get_user_model().USERNAME_FIELD
     rows = Schedule.objects.using(schema_editor.connection.alias).filter(created_by__isnull=False)
     for schedule in rows.select_related("created_by"):
         user = schedule.created_by
-        name = getattr(user, User.USERNAME_FIELD, "") or str(user.pk)
+        name = getattr(user, username_field, "") or str(user.pk)
         Schedule.objects.using(schema_editor.connection.alias).filter(pk=schedule.pk).update(
             owner=user, owner_name=str(name)
         )
