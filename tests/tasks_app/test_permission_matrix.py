@@ -420,3 +420,14 @@ def test_a_done_cell_leaves_one_audit_row(world, action):
     via_api("force_abort", world, user)
     rows = OperatorAction.objects.filter(action="force_abort", target_id=str(world.task.uuid))
     assert [(r.actor_id, r.actor_name) for r in rows] == [(user.pk, user.get_username())]
+
+
+@pytest.mark.parametrize("action", ["force_abort"])
+@pytest.mark.parametrize(("role", "offered"), [("staff_noperm", False), ("staff_perm", True)])
+def test_the_pages_offer_an_action_only_to_whom_the_rule_allows_it(world, action, role, offered):
+    user = world.user(role)
+    page = web_client(user).get(f"/tasks/{world.task.uuid}/").content.decode()
+    assert (f'action="/tasks/{world.task.uuid}/abort/"' in page) is offered
+    switch = grant(user, "tasks_app.change_tasktype") if offered else user
+    types_page = web_client(switch).get("/tasks/types/").content.decode()
+    assert ('action="/tasks/types/t.add/enabled/"' in types_page) is offered
