@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from state_app import permissions
 from state_app.codec import Undecodable, decode, encode, validate_asset, validate_key
 from state_app.exceptions import InvalidKey, InvalidValue
 from state_app.models import AssetState, TaskState
@@ -144,6 +145,14 @@ class AssetStateAdmin(StateEntryAdmin):
     list_filter = ["asset"]
     search_fields = ["asset", "key"]
     readonly_fields = ["version", "updated_at", "updated_by_task", "updated_by_user"]
+
+    # The rule of the REST API: writing asset state, a new key or not, needs the change
+    # permission (asset state has no separate "add").
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_staff and permissions.may_change_assets(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_staff and permissions.may_change_assets(request.user)
 
     def write(self, request, form, key):
         store = AssetStateStore(form.store().asset, user=request.user)

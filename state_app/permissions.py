@@ -11,14 +11,19 @@ def may_change_task_state(user: Any, task) -> bool:
 
 
 def may_view_assets(user: Any) -> bool:
-    return _has(user, "state_app.view_assetstate") or may_change_assets(user)
+    """Staff, or anyone holding the view (or change) permission."""
+    if not _active(user):
+        return False
+    return bool(user.is_staff or user.has_perm("state_app.view_assetstate")) or may_change_assets(
+        user
+    )
 
 
 def may_change_assets(user: Any) -> bool:
-    return _has(user, "state_app.change_assetstate")
+    """The change permission: staff status alone is not enough (a write is an operator action,
+    recorded in the audit trail)."""
+    return _active(user) and bool(user.has_perm("state_app.change_assetstate"))
 
 
-def _has(user: Any, perm: str) -> bool:
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    return bool(user.is_staff or user.has_perm(perm))
+def _active(user: Any) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)

@@ -23,9 +23,10 @@ from django.utils import timezone
 from state_app.codec import Undecodable, decode, encode, validate_asset, validate_key
 from state_app.exceptions import InvalidExpiry, StateNotFound, UndecodableEntry, VersionMismatch
 from state_app.models import AssetState, StateEntry, TaskState
+from tasks_app import audit
 from tasks_app.conf import conf
 from tasks_app.exceptions import TaskNotFound
-from tasks_app.models import Task
+from tasks_app.models import OperatorActionKind, Task
 
 if TYPE_CHECKING:
     from state_app.models import StateQuerySet
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("state_app.stores")
 
+SET = OperatorActionKind.ASSET_STATE_SET
+DELETE = OperatorActionKind.ASSET_STATE_DELETE
 MAX_TTL = 100 * 365 * 24 * 3600
 # Insert races are retried as replaces; more losses than this in a row means something else.
 MAX_RETRIES = 10
@@ -129,6 +132,8 @@ class StateStore:
     """Key/value state of one owner (a task or an asset)."""
 
     model: type[StateEntry]
+    actor: Any = None
+    """A user writing by hand (REST, admin): their writes go to the audit trail."""
 
     def __init__(self, *, call: Caller | None = None):
         # Running async tasks pass their context's helper-thread runner (no DB in event loops).
@@ -148,6 +153,18 @@ class StateStore:
 
     def _owner_missing(self) -> Exception | None:
         return None
+
+    def _audit(self, action: OperatorActionKind, **values: Any) -> None:
+        """Record a write by a user, inside the write's transaction."""
+        if self.actor is not None:
+            owner = "/".join(str(v) for v in self._owner().values())
+            audit.record(
+                actor=self.actor,
+                action=action,
+                target_type=self.model._meta.model_name or "",
+                target_id=owner,
+                after=values,
+            )
 
     # -- reads --------------------------------------------------------------------------
     def rows(self) -> StateQuerySet:
@@ -225,6 +242,7 @@ class StateStore:
                 if _matching(rows, expected_version).update(version=F("version") + 1, **fields):
                     # Our UPDATE holds the row lock until commit: this reads our own write.
                     row = rows.get()
+                    self._audit(SET, key=key, value=value, version=row.version)
                     return self._entry(key, value, row.version, now, fields, row)
                 if expected_version is not None:
                     raise VersionMismatch(expected=expected_version, current=_version(rows))
@@ -241,6 +259,7 @@ class StateStore:
             with transaction.atomic():
                 rows = self.rows().filter(key=key)
                 if _matching(rows, expected_version).delete()[0]:
+                    self._audit(DELETE, key=key)
                     return True
                 if expected_version is not None:
                     raise VersionMismatch(expected=expected_version, current=_version(rows))
@@ -250,7 +269,15 @@ class StateStore:
 
     def clear(self) -> int:
         """Delete every entry of this owner; returns how many rows went."""
-        return self._call(lambda: self.model.objects.filter(**self._owner()).delete()[0])
+
+        def write() -> int:
+            with transaction.atomic():
+                deleted = self.model.objects.filter(**self._owner()).delete()[0]
+                if deleted:
+                    self._audit(DELETE, deleted=deleted)
+                return deleted
+
+        return self._call(write)
 
     def update(
         self, key: str, fn: Callable[[Any], Any], *, default: Any = None, ttl: Any = UNSET
@@ -299,7 +326,9 @@ class StateStore:
                 if not matches:
                     raise VersionMismatch(expected=expected, current=current)
             # An expired row is replaced as if cleanup had removed it (the entry is "created").
-            return self._write_row(row, key, value, now, fields)
+            entry = self._write_row(row, key, value, now, fields)
+            self._audit(SET, key=key, value=value, version=entry.version)
+            return entry
 
     def _update(self, key: str, fn: Callable[[Any], Any], default: Any, ttl: Any) -> Any:
         with transaction.atomic():
@@ -314,7 +343,8 @@ class StateStore:
             fields = {"value": encode(new), "updated_at": now, **self._writer()}
             if self.model.EXPIRES and (ttl is not UNSET or not live):
                 fields.update(self._expires(ttl, now))
-            self._write_row(row, key, new, now, fields)
+            entry = self._write_row(row, key, new, now, fields)
+            self._audit(SET, key=key, value=new, version=entry.version)
             return new
 
     def _write_row(
@@ -427,7 +457,8 @@ class TaskStateStore(StateStore):
 
 
 class AssetStateStore(StateStore):
-    """State of one data asset: never expires, records who wrote last."""
+    """State of one data asset: never expires, records who wrote last; a write by a user
+    (not a running task) is recorded in the audit trail."""
 
     model = AssetState
 
@@ -438,6 +469,7 @@ class AssetStateStore(StateStore):
         self.asset = validate_asset(asset)
         self.task_uuid = task_uuid
         self.user_id = getattr(user, "pk", None)
+        self.actor = user
 
     def _owner(self) -> dict[str, Any]:
         return {"asset": self.asset}

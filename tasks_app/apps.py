@@ -18,6 +18,7 @@ class TasksAppConfig(AppConfig):
         "tasks": "tasks_api:task-list",
         "task-types": "tasks_api:task-type-list",
         "schedules": "tasks_api:schedule-list",
+        "audit": "tasks_api:audit-list",
     }
     gtf_periodic_jobs = (
         Periodic(name="gtf.reap", func="tasks_app.worker.reaper.reap", minutes=1),

@@ -43,4 +43,20 @@ class ScheduleOutcome(models.TextChoices):
     JOINED = "joined", _("Joined the running task")
     SKIPPED_DISABLED = "skipped_disabled", _("Skipped: disabled")
     SKIPPED_ORPHAN = "skipped_orphan", _("Skipped: type not registered")
+    SKIPPED_FORBIDDEN = "skipped_forbidden", _("Skipped: the owner may not submit the type")
     FAILED = "failed", _("Failed to submit")
+
+
+class OperatorActionKind(models.TextChoices):
+    ABORT = "abort", _("Abort")
+    FORCE_ABORT = "force_abort", _("Force abort")
+    RERUN = "rerun", _("Rerun")
+    TYPE_ENABLE = "type_enable", _("Enable task type")
+    TYPE_DISABLE = "type_disable", _("Disable task type")
+    SCHEDULE_CREATE = "schedule_create", _("Create schedule")
+    SCHEDULE_CHANGE = "schedule_change", _("Change schedule")
+    SCHEDULE_DELETE = "schedule_delete", _("Delete schedule")
+    PRUNE = "prune", _("Prune finished tasks")
+    TASKS_DELETE = "tasks_delete", _("Delete finished tasks")
+    ASSET_STATE_SET = "asset_state_set", _("Write asset state")
+    ASSET_STATE_DELETE = "asset_state_delete", _("Delete asset state")

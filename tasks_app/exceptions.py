@@ -161,6 +161,17 @@ class StaffRequired(GTFError):
     default_message = "Only staff may do this."
 
 
+class PermissionRequired(StaffRequired):
+    """The caller lacks the model permission this operator action needs (HTTP 403)."""
+
+    def __init__(self, permission: str, message: str | None = None):
+        self.permission = permission
+        super().__init__(message or f"This needs the permission {permission!r}.")
+
+    def details(self) -> dict[str, Any]:
+        return {"permission": self.permission}
+
+
 class ScheduleNotFound(GTFError):
     """No schedule has this id or name (HTTP 404)."""
 

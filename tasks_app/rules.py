@@ -1,6 +1,8 @@
 """Who may do what: the access rules every face applies (API, pages, admin, commands).
 
-``user=None`` is a trusted caller (Python code, a management command, a schedule). The rule
+``user=None`` is a trusted caller (Python code, a management command, a schedule of no owner).
+Operator actions need staff status *and* the model permission the admin would ask for
+(:func:`require_permission`); staff status alone only lets a user see. The rule
 of which tasks a user sees exists three times by nature: here for one loaded task, and as
 SQL in :meth:`tasks_app.models.TaskQuerySet.visible_to` (finding a task) and
 :class:`tasks_app.selectors.TaskListing` (pages); the tests hold them equal.
@@ -13,7 +15,18 @@ from typing import Any, Protocol
 
 from tasks_app.conf import conf
 from tasks_app.enums import TaskScope
-from tasks_app.exceptions import StaffRequired
+from tasks_app.exceptions import PermissionRequired
+
+# What each operator action needs: the model permission the admin asks for the same change.
+CHANGE_TASK_TYPE = "tasks_app.change_tasktype"
+ADD_SCHEDULE = "tasks_app.add_schedule"
+CHANGE_SCHEDULE = "tasks_app.change_schedule"
+DELETE_SCHEDULE = "tasks_app.delete_schedule"
+VIEW_SCHEDULE = "tasks_app.view_schedule"
+FORCE_ABORT_TASK = "tasks_app.force_abort_task"
+RERUN_TASK = "tasks_app.rerun_task"
+DELETE_TASK = "tasks_app.delete_task"
+VIEW_OPERATOR_ACTION = "tasks_app.view_operatoraction"
 
 
 class TaskLike(Protocol):
@@ -31,10 +44,17 @@ def is_staff_user(user: Any) -> bool:
     return is_active_user(user) and bool(user.is_staff)
 
 
-def require_staff(user: Any, message: str = "Only staff may do this.") -> None:
-    """Raise :class:`StaffRequired` unless ``user`` is staff or a trusted caller (None)."""
-    if user is not None and not is_staff_user(user):
-        raise StaffRequired(message)
+def has_operator_permission(user: Any, permission: str) -> bool:
+    """Active staff holding ``permission`` (superusers hold all); ``None`` is the system."""
+    if user is None:
+        return True
+    return is_staff_user(user) and bool(user.has_perm(permission))
+
+
+def require_permission(user: Any, permission: str, message: str | None = None) -> None:
+    """Raise :class:`PermissionRequired` unless :func:`has_operator_permission`."""
+    if not has_operator_permission(user, permission):
+        raise PermissionRequired(permission, message)
 
 
 def may_see_traceback(user: Any) -> bool:

@@ -16,7 +16,7 @@ from typing import Any, TypedDict, Unpack
 from django.db import IntegrityError, router, transaction
 from django.utils import timezone
 
-from tasks_app import availability, inserts, lifecycle, params, rules, signals
+from tasks_app import audit, availability, inserts, lifecycle, params, rules, signals
 from tasks_app.conf import conf
 from tasks_app.dispatch import get_executor
 from tasks_app.exceptions import (
@@ -31,7 +31,14 @@ from tasks_app.exceptions import (
     TaskNotFound,
 )
 from tasks_app.jsonvalues import Rule, text_rule
-from tasks_app.models import TERMINAL_STATUSES, Task, TaskScope, TaskStatus, TaskSubscriber
+from tasks_app.models import (
+    TERMINAL_STATUSES,
+    OperatorActionKind,
+    Task,
+    TaskScope,
+    TaskStatus,
+    TaskSubscriber,
+)
 from tasks_app.registry import TaskDefinition, registry
 from tasks_app.selectors import parse_uuid
 
@@ -146,6 +153,12 @@ def _check_run_after(run_after: Any) -> datetime | None:
     if run_after - timezone.now() > MAX_DEFER:
         raise InvalidInput("run_after", f"run_after is more than {MAX_DEFER.days} days ahead.")
     return run_after
+
+
+def check_may_submit(*, user: Any, task_type: str, scope: str) -> None:
+    """Raise :class:`SubmitForbidden` unless ``user`` may submit ``task_type`` in ``scope``
+    (the rule a submit applies; schedules ask it for their owner)."""
+    _check_submit(user=user, definition=registry.get(task_type), scope=scope)
 
 
 @dataclass(frozen=True)
@@ -360,21 +373,24 @@ def subscriber_add(*, task: Task, user: Any) -> bool:
     return True
 
 
-def task_rerun(*, task_uuid: Any, user: Any) -> SubmitResult:
+def task_rerun(*, task_uuid: Any, user: Any, reason: str = "") -> SubmitResult:
     """Submit a finished task again: same type, key, scope, name and parameters, linked to it
-    (``rerun_of``). Staff may rerun any task; a user their own private tasks; ``user=None`` is
-    a trusted operator. A private task is rerun on behalf of its creator, so the rerun stays
-    theirs whoever asked for it. If an active task holds the key by now, the caller joins it
-    instead."""
+    (``rerun_of``). A user may rerun their own private tasks; any other rerun needs staff with
+    ``tasks_app.rerun_task`` and is recorded in the audit trail; ``user=None`` is the system.
+    A private task is rerun on behalf of its creator, so the rerun stays theirs whoever asked
+    for it. If an active task holds the key by now, the caller joins it instead."""
+    if user is not None and not rules.is_active_user(user):
+        raise SubmitForbidden("Authentication is required to rerun tasks.")
     tasks = Task.objects.all() if user is None else Task.objects.visible_to(user)
     old = tasks.filter(uuid=parse_uuid(task_uuid)).first()
     if old is None:
         raise TaskNotFound()
-    if user is not None and not (
-        rules.is_staff_user(user)
-        or (old.scope == TaskScope.PRIVATE and old.created_by_id == user.pk)
-    ):
-        raise SubmitForbidden("Only staff, or the creator of a private task, may rerun it.")
+    own = user is not None and old.scope == TaskScope.PRIVATE and old.created_by_id == user.pk
+    if not own and not rules.has_operator_permission(user, rules.RERUN_TASK):
+        raise SubmitForbidden(
+            "Only the creator of a private task, or staff with the permission "
+            f"{rules.RERUN_TASK!r}, may rerun it."
+        )
     if old.is_active:
         raise TaskNotFinished()
     submitter = user
@@ -396,7 +412,32 @@ def task_rerun(*, task_uuid: Any, user: Any) -> SubmitResult:
             raise
         raise SubmitForbidden(f"Its creator may no longer submit this task: {exc.message}") from exc
     prepared.fields["rerun_of_id"] = old.pk
-    return _insert(prepared, user)
+    with transaction.atomic(using=router.db_for_write(Task)):
+        result = _insert(prepared, user)
+        if not own:
+            audit.record(
+                actor=user,
+                action=OperatorActionKind.RERUN,
+                target_type="task",
+                target_id=old.uuid,
+                after={"task": result.task.uuid, "created": result.created},
+                reason=reason,
+            )
+    return result
+
+
+def _sole_owner(user: Any, task: Task) -> bool:
+    """``user`` is the one person the task is for: the creator of a private or system task,
+    the only subscriber of a shared one."""
+    if user is None:
+        return False
+    if task.scope == TaskScope.SHARED:
+        subscribers = TaskSubscriber.objects.filter(task=task)
+        return (
+            subscribers.filter(user_id=user.pk).exists()
+            and not subscribers.exclude(user_id=user.pk).exists()
+        )
+    return task.created_by_id is not None and task.created_by_id == user.pk
 
 
 def _locked_visible(user: Any, task_uuid: Any) -> Task:
@@ -408,16 +449,22 @@ def _locked_visible(user: Any, task_uuid: Any) -> Task:
     return task
 
 
-def task_abort(*, task_uuid: Any, user: Any, force: bool = False) -> AbortResult:
+def task_abort(*, task_uuid: Any, user: Any, force: bool = False, reason: str = "") -> AbortResult:
     """Abort or leave a task.
 
-    A shared task's non-staff subscriber is unsubscribed unless they are its last
-    subscriber, in which case the task is aborted. ``force`` (staff only) always aborts.
+    A shared task's subscriber is unsubscribed unless they are its last subscriber, in which
+    case the task is aborted. Aborting a task for others (``force``, or a task that is not the
+    caller's own) needs staff with ``tasks_app.force_abort_task`` and is recorded in the audit
+    trail; ``user=None`` is the system.
     """
+    if user is not None and not rules.is_active_user(user):
+        raise AbortForbidden("Authentication is required to abort tasks.")
     with transaction.atomic():
         task = _locked_visible(user, task_uuid)
-        if force and user is not None and not user.is_staff:
-            raise AbortForbidden("Only staff may force an abort.")
+        if force and not rules.has_operator_permission(user, rules.FORCE_ABORT_TASK):
+            raise AbortForbidden(
+                f"Only staff with the permission {rules.FORCE_ABORT_TASK!r} may force an abort."
+            )
         if task.status in TERMINAL_STATUSES:
             raise TaskAlreadyFinished()
         if task.scope == TaskScope.SHARED and not force and user is not None:
@@ -431,7 +478,24 @@ def task_abort(*, task_uuid: Any, user: Any, force: bool = False) -> AbortResult
                     "User %s left task %s", user.pk, task.uuid, extra={"action": "unsubscribe"}
                 )
                 return AbortResult(action="unsubscribed", task=task)
+        operator = not _sole_owner(user, task)
+        if operator and not rules.has_operator_permission(user, rules.FORCE_ABORT_TASK):
+            raise AbortForbidden(
+                "This task is not yours alone: aborting it needs the permission "
+                f"{rules.FORCE_ABORT_TASK!r}."
+            )
+        before = task.status
         lifecycle.request_abort(task)
+        if operator:
+            audit.record(
+                actor=user,
+                action=OperatorActionKind.FORCE_ABORT if force else OperatorActionKind.ABORT,
+                target_type="task",
+                target_id=task.uuid,
+                before={"status": before},
+                after={"status": task.status},
+                reason=reason,
+            )
         transaction.on_commit(lambda: signals.task_aborted.send(sender=Task, task=task, user=user))
         return AbortResult(action="aborted", task=task)
 
@@ -450,10 +514,28 @@ def task_unsubscribe(*, task_uuid: Any, user: Any) -> Task:
         return task
 
 
-def tasks_delete_finished(*, task_ids: Iterable[Any]) -> int:
+# Uuids an audit row of a bulk delete lists; the count is always there.
+AUDITED_UUIDS = 100
+
+
+def tasks_delete_finished(*, task_ids: Iterable[Any], user: Any = None) -> int:
     """Delete the finished tasks among ``task_ids``; active ones stay (abort them first).
 
-    Returns how many tasks were deleted.
+    Needs staff with ``tasks_app.delete_task`` (``user=None``: the system); recorded in the
+    audit trail. Returns how many tasks were deleted.
     """
-    _, per_model = Task.objects.filter(pk__in=list(task_ids)).finished().delete()
-    return per_model.get(Task._meta.label, 0)
+    rules.require_permission(user, rules.DELETE_TASK)
+    with transaction.atomic(using=router.db_for_write(Task)):
+        finished = Task.objects.filter(pk__in=list(task_ids)).finished()
+        uuids = list(finished.values_list("uuid", flat=True)[:AUDITED_UUIDS])
+        _, per_model = finished.delete()
+        deleted = per_model.get(Task._meta.label, 0)
+        if deleted:
+            audit.record(
+                actor=user,
+                action=OperatorActionKind.TASKS_DELETE,
+                target_type="task",
+                before={"tasks": uuids},
+                after={"deleted": deleted},
+            )
+    return deleted

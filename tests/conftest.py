@@ -4,7 +4,7 @@ import pytest
 
 from tasks_app.decorators import register
 from tasks_app.registry import registry
-from tests.factories import StaffFactory, SuperuserFactory, UserFactory
+from tests.factories import OPERATOR_PERMISSIONS, StaffFactory, SuperuserFactory, UserFactory, grant
 
 ENGINES = ("postgresql", "sqlite", "mysql")
 BROKERS = ("orm", "redis")
@@ -95,7 +95,8 @@ def third(db):
 
 @pytest.fixture
 def staff(db):
-    return StaffFactory(username="admin")
+    """A staff operator: staff status and every permission GTF's operator actions need."""
+    return grant(StaffFactory(username="admin"), *OPERATOR_PERMISSIONS)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import uuid
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db.models import EmailField
 from django.utils import timezone
 
@@ -59,6 +60,37 @@ class StaffFactory(UserFactory):
 class SuperuserFactory(StaffFactory):
     username = factory.Sequence(lambda n: f"root{n}")
     is_superuser = True
+
+
+# The model permissions GTF's operator actions need (tasks_app.rules).
+OPERATOR_PERMISSIONS = (
+    "tasks_app.change_tasktype",
+    "tasks_app.view_schedule",
+    "tasks_app.add_schedule",
+    "tasks_app.change_schedule",
+    "tasks_app.delete_schedule",
+    "tasks_app.force_abort_task",
+    "tasks_app.rerun_task",
+    "tasks_app.delete_task",
+    "tasks_app.view_operatoraction",
+    "state_app.change_assetstate",
+)
+
+
+def grant(user, *names: str):
+    """Give ``user`` the permissions ``names`` ("app_label.codename"); returns it fresh (the
+    old object's permission cache would not see them)."""
+    for name in names:
+        app_label, codename = name.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return User._default_manager.get(pk=user.pk)
+
+
+def operator(**kwargs):
+    """A staff user with every permission GTF's operator actions need."""
+    return grant(StaffFactory(**kwargs), *OPERATOR_PERMISSIONS)
 
 
 class TaskFactory(factory.django.DjangoModelFactory):

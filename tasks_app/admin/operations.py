@@ -1,4 +1,5 @@
-"""Admin for operating task types and schedules; every change goes through the services."""
+"""Admin for operating task types and schedules, and the audit trail (read only); every change
+goes through the services."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from tasks_app.admin.lookups import StorableLookupsMixin
 from tasks_app.admin.tasks import NoBulkDeleteMixin
 from tasks_app.exceptions import GTFError, InvalidInput, ParameterError
 from tasks_app.jsonvalues import MAX_DEPTH, parse
-from tasks_app.models import Schedule, TaskType
+from tasks_app.models import OperatorAction, Schedule, TaskType
 from tasks_app.ops import schedules
 from tasks_app.ops import task_types as types
 from tasks_app.registry import registry
@@ -83,6 +84,8 @@ class JSONTextField(forms.JSONField):
 
 
 class ScheduleForm(forms.ModelForm):
+    user: Any = None  # who saves: the schedule will submit as them (set by the admin)
+
     class Meta:
         model = Schedule
         fields = schedules.FIELDS
@@ -96,6 +99,7 @@ class ScheduleForm(forms.ModelForm):
         unchanged_type = self.instance.pk and self.instance.task_type == values["task_type"]
         try:
             self.cleaned_values = schedules.clean_schedule(values, type_changed=not unchanged_type)
+            schedules.check_owner(self.user, self.cleaned_values)
         except ParameterError as exc:
             raise ValidationError({"parameters": json.dumps(exc.errors)}) from exc
         except InvalidInput as exc:
@@ -117,6 +121,7 @@ class ScheduleAdmin(StorableLookupsMixin, admin.ModelAdmin):
         "next_run_at",
         "last_run_at",
         "last_outcome",
+        "owner_name",
         "submitted_count",
         "joined_count",
         "skipped_count",
@@ -134,10 +139,17 @@ class ScheduleAdmin(StorableLookupsMixin, admin.ModelAdmin):
         "joined_count",
         "skipped_count",
         "failed_count",
+        "owner",
+        "owner_name",
         "created_by",
         "created_at",
         "updated_at",
     )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        cast(type[ScheduleForm], form).user = request.user
+        return form
 
     def save_model(self, request, obj, form, change) -> None:
         values = form.cleaned_values
@@ -154,3 +166,33 @@ class ScheduleAdmin(StorableLookupsMixin, admin.ModelAdmin):
     def delete_queryset(self, request, queryset) -> None:
         for schedule in queryset:
             schedules.schedule_delete(schedule=schedule, user=request.user)
+
+
+@admin.register(OperatorAction)
+class OperatorActionAdmin(StorableLookupsMixin, admin.ModelAdmin):
+    """The audit trail: read only, written by the services as operators act."""
+
+    list_display = ("created_at", "actor_name", "action", "target_type", "target_id", "reason")
+    list_filter = ("action", "target_type", "created_at")
+    search_fields = ("actor_name", "target_id", "reason")
+    readonly_fields = (
+        "created_at",
+        "actor",
+        "actor_name",
+        "action",
+        "target_type",
+        "target_id",
+        "before",
+        "after",
+        "reason",
+    )
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # the trail goes only with the retention prune

@@ -21,7 +21,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from tasks_app import services
+from tasks_app import rules, services
 from tasks_app.admin.lookups import StorableLookupsMixin
 from tasks_app.conf import conf
 from tasks_app.exceptions import GTFError
@@ -215,9 +215,24 @@ class TaskAdmin(StorableLookupsMixin, NoBulkDeleteMixin, admin.ModelAdmin):
             return False  # an active task must be aborted, not deleted under its worker
         return super().has_delete_permission(request, obj)
 
+    def delete_model(self, request, obj) -> None:
+        # Through the service: the same permission check, and a row in the audit trail.
+        services.tasks_delete_finished(task_ids=[obj.pk], user=request.user)
+
+    def delete_queryset(self, request, queryset) -> None:
+        ids = list(queryset.values_list("pk", flat=True))
+        services.tasks_delete_finished(task_ids=ids, user=request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        # An operator allowed to abort, rerun or delete tasks reaches the list to do it.
+        return super().has_view_permission(request, obj) or any(
+            rules.has_operator_permission(request.user, p)
+            for p in (rules.FORCE_ABORT_TASK, rules.RERUN_TASK, rules.DELETE_TASK)
+        )
+
+    # The services' rule: the same permissions as the API and the pages ask.
     def has_abort_permission(self, request) -> bool:
-        opts = self.opts
-        return request.user.is_staff and request.user.has_perm(f"{opts.app_label}.change_task")
+        return rules.has_operator_permission(request.user, rules.FORCE_ABORT_TASK)
 
     created = time_column("created_at", _("created at"))
     updated = time_column("updated_at", _("updated at"))
@@ -226,7 +241,7 @@ class TaskAdmin(StorableLookupsMixin, NoBulkDeleteMixin, admin.ModelAdmin):
     heartbeat = time_column("heartbeat_at", _("heartbeat at"))
 
     def has_rerun_permission(self, request) -> bool:
-        return self.has_abort_permission(request)
+        return rules.has_operator_permission(request.user, rules.RERUN_TASK)
 
     def get_search_results(self, request, queryset, search_term):
         results, distinct = super().get_search_results(request, queryset, search_term)
@@ -354,7 +369,7 @@ class TaskAdmin(StorableLookupsMixin, NoBulkDeleteMixin, admin.ModelAdmin):
     @admin.action(description=_("Delete selected finished tasks"), permissions=["delete"])
     def delete_finished(self, request, queryset):
         ids = list(queryset.values_list("pk", flat=True))
-        deleted = services.tasks_delete_finished(task_ids=ids)
+        deleted = services.tasks_delete_finished(task_ids=ids, user=request.user)
         kept = len(ids) - deleted
         self.message_user(
             request,

@@ -40,6 +40,22 @@ class IsStaffUser(IsActiveUser):
         return rules.is_staff_user(request.user)
 
 
+class HasOperatorPermission(IsActiveUser):
+    """Active staff holding one of the model permissions the view names in
+    ``operator_permissions`` (the rule of :func:`tasks_app.rules.has_operator_permission`);
+    others get 403, anonymous callers 401/403."""
+
+    message = "You need a permission for this."
+    code = "permission_required"
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        wanted = view.operator_permissions
+        if not rules.is_active_user(request.user):
+            return False
+        self.message = f"This needs the permission {' or '.join(map(repr, wanted))}."
+        return any(rules.has_operator_permission(request.user, p) for p in wanted)
+
+
 class ScopePermission(IsActiveUser):
     """Base of the per-scope classes: the rule of :mod:`tasks_app.rules` for one scope."""
 

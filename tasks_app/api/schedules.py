@@ -1,4 +1,5 @@
-"""Schedules endpoint (staff): how a schedule looks, what writes accept, the viewset.
+"""Schedules endpoint (staff with the schedule permissions): how a schedule looks, what writes
+accept, the viewset.
 
 The serializers only parse JSON into Python values; every rule (kinds, cron, interval, scope,
 parameters, unique name) is checked by :mod:`tasks_app.ops.schedules`, which names the field.
@@ -19,8 +20,9 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from tasks_app import rules
 from tasks_app.api.base import GTFAPIMixin, GTFPagination, with_errors
-from tasks_app.api.permissions import IsStaffUser
+from tasks_app.api.permissions import HasOperatorPermission
 from tasks_app.api.serializers import JSONObjectField
 from tasks_app.models import Schedule, ScheduleKind, ScheduleOutcome
 from tasks_app.ops import schedules
@@ -31,7 +33,8 @@ from tasks_app.registry import registry
 class ScheduleSerializer(serializers.ModelSerializer):
     parameters = JSONObjectField(read_only=True)
     last_outcome = serializers.SerializerMethodField(
-        help_text="What the last firing did; null before the first."
+        help_text="What the last firing did; null before the first. skipped_forbidden: the "
+        "owner may no longer submit the type (last_message says why)."
     )
     is_orphan = serializers.SerializerMethodField(
         help_text="No code registers the task type: firings are skipped until it comes back."
@@ -42,6 +45,8 @@ class ScheduleSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             *schedules.FIELDS,  # what the services accept, in their order
+            "owner",
+            "owner_name",
             "created_at",
             "updated_at",
             "last_run_at",
@@ -125,16 +130,26 @@ class ScheduleFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
+METHOD_PERMISSIONS = {
+    "GET": (rules.VIEW_SCHEDULE, rules.CHANGE_SCHEDULE),
+    "HEAD": (rules.VIEW_SCHEDULE, rules.CHANGE_SCHEDULE),
+    "OPTIONS": (rules.VIEW_SCHEDULE, rules.CHANGE_SCHEDULE),
+    "POST": (rules.ADD_SCHEDULE,),
+    "PUT": (rules.CHANGE_SCHEDULE,),
+    "PATCH": (rules.CHANGE_SCHEDULE,),
+    "DELETE": (rules.DELETE_SCHEDULE,),
+}
 ID_PARAM = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Schedule id.")
 
 
 @extend_schema(tags=["schedules"])
 @extend_schema_view(
     list=extend_schema(
-        summary="Schedules (staff)", responses=with_errors({200: ScheduleSerializer}, 400, 404)
+        summary="Schedules (staff with tasks_app.view_schedule)",
+        responses=with_errors({200: ScheduleSerializer}, 400, 404),
     ),
     create=extend_schema(
-        summary="Create a schedule (staff)",
+        summary="Create a schedule, owned by the caller (tasks_app.add_schedule)",
         request=ScheduleWriteSerializer,
         responses=with_errors({201: ScheduleSerializer}, 400),
     ),
@@ -142,19 +157,21 @@ ID_PARAM = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Sched
         parameters=[ID_PARAM], responses=with_errors({200: ScheduleSerializer}, 404)
     ),
     update=extend_schema(
-        summary="Replace a schedule (staff); fields left out get their defaults",
+        summary="Replace a schedule (tasks_app.change_schedule); fields left out get their "
+        "defaults",
         parameters=[ID_PARAM],
         request=ScheduleWriteSerializer,
         responses=with_errors({200: ScheduleSerializer}, 400, 404),
     ),
     partial_update=extend_schema(
-        summary="Change some fields of a schedule (staff); the others keep their values",
+        summary="Change some fields of a schedule (tasks_app.change_schedule); the others "
+        "keep their values",
         parameters=[ID_PARAM],
         request=ScheduleWriteSerializer(partial=True),
         responses=with_errors({200: ScheduleSerializer}, 400, 404),
     ),
     destroy=extend_schema(
-        summary="Delete a schedule (staff)",
+        summary="Delete a schedule (tasks_app.delete_schedule)",
         parameters=[ID_PARAM],
         responses=with_errors({204: None}, 404),
     ),
@@ -167,11 +184,16 @@ class ScheduleViewSet(
     api_resource = "schedules"
     queryset = Schedule.objects.order_by("name")
     serializer_class = ScheduleSerializer
-    permission_classes = [IsStaffUser]
     pagination_class = GTFPagination
     filter_backends = [DjangoFilterBackend]
     filterset_class = ScheduleFilter
+    permission_classes = [HasOperatorPermission]
     lookup_value_regex = "[^/]+"  # checked by the service so a bad id is a JSON 404
+
+    @property
+    def operator_permissions(self) -> tuple[str, ...]:
+        # What the admin asks for the same thing; the services check writes again.
+        return METHOD_PERMISSIONS.get(self.request.method or "", (rules.CHANGE_SCHEDULE,))
 
     def get_object(self) -> Schedule:
         return schedules.schedule_get(schedule_id=self.kwargs["pk"])

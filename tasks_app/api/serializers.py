@@ -294,7 +294,15 @@ class TaskStatusSerializer(serializers.Serializer):
 
 class AbortRequestSerializer(serializers.Serializer):
     force = serializers.BooleanField(
-        default=False, help_text="Staff only: abort a shared task whatever its subscribers."
+        default=False,
+        help_text="Abort a shared task whatever its subscribers "
+        "(staff with tasks_app.force_abort_task).",
+    )
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Why, for the audit trail (kept when the abort is an operator action).",
     )
 
 

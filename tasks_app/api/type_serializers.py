@@ -109,6 +109,9 @@ class TaskTypePatchSerializer(serializers.Serializer):
     """What a task type lets staff change: only ``enabled``; any other field is refused."""
 
     enabled = serializers.BooleanField(help_text="false: refuse new submits and pending starts.")
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, help_text="Why, for the audit trail."
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # Refused, not ignored: a client must not believe it changed a field that stays put.

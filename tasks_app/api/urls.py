@@ -5,6 +5,7 @@ included under the same prefix."""
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from tasks_app.api.audit import OperatorActionViewSet
 from tasks_app.api.root import APIRootView
 from tasks_app.api.schedules import ScheduleViewSet
 from tasks_app.api.serializers import NAMESPACE
@@ -17,5 +18,6 @@ router = SimpleRouter()
 router.register("tasks", TaskViewSet, basename="task")
 router.register("task-types", TaskTypeViewSet, basename="task-type")
 router.register("schedules", ScheduleViewSet, basename="schedule")
+router.register("audit", OperatorActionViewSet, basename="audit")
 
 urlpatterns = [path("", APIRootView.as_view(), name="api-root"), *router.urls]

@@ -210,7 +210,10 @@ class TaskViewSet(GTFAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
         options = AbortRequestSerializer(data=request.data)
         options.is_valid(raise_exception=True)
         result = services.task_abort(
-            task_uuid=uuid, user=request.user, force=options.validated_data["force"]
+            task_uuid=uuid,
+            user=request.user,
+            force=options.validated_data["force"],
+            reason=options.validated_data.get("reason", ""),
         )
         # After "unsubscribed" the caller may no longer see the task: serialise it as is.
         context = self.get_serializer_context()
@@ -249,7 +252,8 @@ class TaskViewSet(GTFAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Run a finished task again: a new task with its type, key and parameters",
-        description="Staff may rerun any task they see, a user their own private tasks. The "
+        description="A user may rerun their own private tasks; staff with "
+        "`tasks_app.rerun_task` any task they see. The "
         "new task links back (`rerun_of`). If an active task holds the key by now, the caller "
         "gets that one (200) instead of a new one (201).",
         parameters=[UUID_PARAM],
@@ -285,7 +289,7 @@ NAME_PARAM = OpenApiParameter("name", str, OpenApiParameter.PATH, description="T
         parameters=[NAME_PARAM], responses=with_errors({200: TaskTypeSerializer}, 404)
     ),
     partial_update=extend_schema(
-        summary="Enable or disable a task type (staff)",
+        summary="Enable or disable a task type (staff with tasks_app.change_tasktype)",
         parameters=[NAME_PARAM],
         request=TaskTypePatchSerializer,
         responses=with_errors({200: TaskTypeSerializer}, 400, 404),
@@ -313,6 +317,9 @@ class TaskTypeViewSet(GTFAPIMixin, viewsets.GenericViewSet):
         change = TaskTypePatchSerializer(data=request.data)
         change.is_valid(raise_exception=True)
         types.task_type_set_enabled(
-            name=name, enabled=change.validated_data["enabled"], user=request.user
+            name=name,
+            enabled=change.validated_data["enabled"],
+            user=request.user,
+            reason=change.validated_data.get("reason", ""),
         )
         return Response(self.get_serializer(types.task_type_get(name=name)).data)

@@ -78,6 +78,21 @@ class Schedule(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_(
+            "Who created or last changed it: each firing submits as this user. "
+            "Empty with no owner name: the system."
+        ),
+    )
+    # Kept when the owner's account is deleted, so a schedule of a gone owner never falls
+    # back to firing as the system.
+    owner_name = models.CharField(_("owner name"), max_length=255, blank=True, default="")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     next_run_at = models.DateTimeField(_("next run at"), null=True, blank=True)
@@ -113,6 +128,11 @@ class Schedule(models.Model):
     @property
     def effective_task_key(self) -> str:
         return self.task_key or f"schedule:{self.name}"
+
+    @property
+    def is_system(self) -> bool:
+        """Created by code or a command, not by a user: fires as the system."""
+        return self.owner_id is None and not self.owner_name
 
 
 class ClusterNode(models.Model):

@@ -109,6 +109,11 @@ class Task(models.Model):
         verbose_name = _("task")
         verbose_name_plural = _("tasks")
         ordering = ["-created_at", "-id"]
+        # Operator rights over other people's tasks, granted like the model permissions.
+        permissions = [
+            ("force_abort_task", _("Can abort any task, for all its subscribers")),
+            ("rerun_task", _("Can rerun any finished task")),
+        ]
         indexes = [
             models.Index(fields=["status", "-created_at"], name="gtf_task_status_created"),
             models.Index(fields=["task_type", "-created_at"], name="gtf_task_type_created"),

@@ -1,4 +1,5 @@
-"""Delete finished tasks older than ``RETENTION_DAYS``, in batches (also a periodic job)."""
+"""Delete finished tasks and audit rows older than ``RETENTION_DAYS``, in batches (also a
+periodic job)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from tasks_app import audit, rules
 from tasks_app.conf import conf
 from tasks_app.exceptions import InvalidInput
-from tasks_app.models import Task, TaskQuerySet
+from tasks_app.models import OperatorActionKind, Task, TaskQuerySet
 
 logger = logging.getLogger("tasks_app.ops.pruning")
 
@@ -29,13 +31,20 @@ def prunable(*, older_than_days: int, now: datetime | None = None) -> TaskQueryS
 
 
 def prune(
-    *, older_than_days: int | None = None, batch_size: int | None = None, dry_run: bool = False
+    *,
+    older_than_days: int | None = None,
+    batch_size: int | None = None,
+    dry_run: bool = False,
+    user: Any = None,
 ) -> int:
     """Delete (or with ``dry_run`` count) prunable tasks; returns how many.
 
     Defaults come from ``RETENTION_DAYS`` (None: keep everything) and ``PRUNE_BATCH_SIZE``.
-    Each batch is its own transaction, so a long prune never holds one big lock.
+    Each batch is its own transaction, so a long prune never holds one big lock. Audit rows
+    older than the same number of days go too; a prune that deleted tasks is recorded.
+    ``user``: staff with ``tasks_app.delete_task``; None (the default) is the system.
     """
+    rules.require_permission(user, rules.DELETE_TASK)
     days = conf.RETENTION_DAYS if older_than_days is None else older_than_days
     if days is None:
         return 0
@@ -56,6 +65,15 @@ def prune(
                 break
             Task.objects.filter(pk__in=ids).delete()
         deleted += len(ids)
+    with transaction.atomic():
+        audit.actions_prune(older_than_days=days, now=now)
+        if deleted:
+            audit.record(
+                actor=user,
+                action=OperatorActionKind.PRUNE,
+                target_type="task",
+                after={"deleted": deleted, "older_than_days": days},
+            )
     if deleted:
         logger.info("Pruned %d finished tasks", deleted, extra={"action": "prune"})
     return deleted

@@ -3,6 +3,12 @@
 A schedule is fired by the executor's scheduler (Django-Q2's ``Schedule`` table), never by a
 loop of our own. Each firing submits the task type through :func:`task_submit` with the
 schedule's task key, so a run still going when the next is due is joined, not duplicated.
+
+A schedule acts for its owner, the user who created or last changed it: the owner's right to
+submit the type is checked when it is saved and again at every firing, which submits as the
+owner. A firing whose owner lost that right, was deactivated or deleted is skipped
+(``skipped_forbidden``), never submitted as the system. Schedules saved by code or commands
+(``user=None``) have no owner and submit as the system.
 """
 
 from __future__ import annotations
@@ -16,17 +22,18 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from tasks_app import params, rules
+from tasks_app import audit, params, rules
 from tasks_app.dispatch import Timetable, get_executor
 from tasks_app.enums import SCHEDULE_SCOPES, ScheduleKind, ScheduleOutcome, TaskScope
 from tasks_app.exceptions import (
     GTFError,
     InvalidInput,
     ScheduleNotFound,
+    SubmitForbidden,
     TaskTypeDisabled,
     UnknownTaskType,
 )
-from tasks_app.models import Schedule
+from tasks_app.models import OperatorActionKind, Schedule
 from tasks_app.ops.maintenance import migrated_home
 from tasks_app.ops.timetables import (
     clean_cron,
@@ -36,7 +43,7 @@ from tasks_app.ops.timetables import (
     interval_next,
 )
 from tasks_app.registry import registry
-from tasks_app.services import clean_label, task_submit
+from tasks_app.services import check_may_submit, clean_label, task_submit
 
 logger = logging.getLogger("tasks_app.ops.schedules")
 K = ScheduleKind
@@ -180,14 +187,50 @@ def _save(schedule: Schedule, values: dict[str, Any]) -> Schedule:
     return schedule
 
 
-def schedule_create(*, user: Any = None, **values: Any) -> Schedule:
-    """Create a schedule from the fields in :data:`FIELDS` (staff or trusted callers only)."""
-    rules.require_staff(user, "Only staff may manage schedules.")
+def _values(schedule: Schedule) -> dict[str, Any]:
+    return {field: getattr(schedule, field) for field in FIELDS}
+
+
+def check_owner(user: Any, values: Mapping[str, Any]) -> None:
+    """The new owner must be allowed to submit what the schedule will submit as them."""
+    if user is None or values["task_type"] not in registry:
+        return  # the system; an orphan type's firings are skipped anyway
+    try:
+        check_may_submit(user=user, task_type=values["task_type"], scope=values["scope"])
+    except SubmitForbidden as exc:
+        raise SubmitForbidden(f"The schedule would submit as you: {exc.message}") from exc
+
+
+def _take_ownership(schedule: Schedule, user: Any) -> None:
+    # A change by the system keeps the owner: code never lifts a user's schedule to system.
+    if user is not None:
+        schedule.owner = user
+        schedule.owner_name = audit.actor_name(user)
+
+
+def schedule_create(*, user: Any = None, reason: str = "", **values: Any) -> Schedule:
+    """Create a schedule from the fields in :data:`FIELDS`, owned by ``user``.
+
+    Needs staff with ``tasks_app.add_schedule`` who may submit the type (``user=None``: the
+    system, no owner); recorded in the audit trail.
+    """
+    rules.require_permission(user, rules.ADD_SCHEDULE)
     clean = clean_schedule(values)
+    check_owner(user, clean)
     if Schedule.objects.filter(name=clean["name"]).exists():
         raise InvalidInput("name", f"A schedule named {clean['name']!r} already exists.")
     schedule = Schedule(created_by=user if user is not None else None)
-    schedule = _save(schedule, clean)
+    _take_ownership(schedule, user)
+    with transaction.atomic():
+        schedule = _save(schedule, clean)
+        audit.record(
+            actor=user,
+            action=OperatorActionKind.SCHEDULE_CREATE,
+            target_type="schedule",
+            target_id=schedule.pk,
+            after=_values(schedule),
+            reason=reason,
+        )
     logger.info("Schedule %s created", schedule.name, extra={"action": "schedule"})
     return schedule
 
@@ -204,32 +247,61 @@ def schedule_get(*, schedule_id: Any = None, name: str | None = None) -> Schedul
 
 
 def schedule_update(
-    *, schedule: Schedule, changes: Mapping[str, Any], user: Any = None
+    *, schedule: Schedule, changes: Mapping[str, Any], user: Any = None, reason: str = ""
 ) -> Schedule:
     """Change only the fields in ``changes``; the others keep their values.
 
     Changing ``kind`` clears the fields of the old kind that ``changes`` does not set. A once
-    schedule that already fired is armed again by a ``run_at`` later than its last run.
+    schedule that already fired is armed again by a ``run_at`` later than its last run. Needs
+    staff with ``tasks_app.change_schedule`` who may submit the type, and makes them the
+    owner (``user=None``: the system, the owner stays); recorded in the audit trail.
     """
-    rules.require_staff(user, "Only staff may manage schedules.")
-    current = {field: getattr(schedule, field) for field in FIELDS}
+    rules.require_permission(user, rules.CHANGE_SCHEDULE)
+    current = _values(schedule)
+    before = dict(current)
     if "kind" in changes and changes["kind"] != schedule.kind:
         for field in KIND_FIELDS:
             if field not in changes:
                 current[field] = "" if field == "cron" else None
     merged = {**current, **changes}
     clean = clean_schedule(merged, type_changed=merged.get("task_type") != schedule.task_type)
-    schedule = _save(schedule, clean)
+    check_owner(user, clean)
+    owner_before = schedule.owner_name
+    _take_ownership(schedule, user)
+    with transaction.atomic():
+        schedule = _save(schedule, clean)
+        old, new = audit.changed(
+            {**before, "owner": owner_before}, {**_values(schedule), "owner": schedule.owner_name}
+        )
+        audit.record(
+            actor=user,
+            action=OperatorActionKind.SCHEDULE_CHANGE,
+            target_type="schedule",
+            target_id=schedule.pk,
+            before=old,
+            after=new,
+            reason=reason,
+        )
     logger.info("Schedule %s changed", schedule.name, extra={"action": "schedule"})
     return schedule
 
 
-def schedule_delete(*, schedule: Schedule, user: Any = None) -> None:
-    rules.require_staff(user, "Only staff may manage schedules.")
+def schedule_delete(*, schedule: Schedule, user: Any = None, reason: str = "") -> None:
+    """Delete a schedule and take it off the scheduler. Needs staff with
+    ``tasks_app.delete_schedule`` (``user=None``: the system); recorded in the audit trail."""
+    rules.require_permission(user, rules.DELETE_SCHEDULE)
     with transaction.atomic():
         executor = get_executor()
         if executor.supports_schedules:
             executor.remove_schedule(f"{EXECUTOR_PREFIX}{schedule.pk}")
+        audit.record(
+            actor=user,
+            action=OperatorActionKind.SCHEDULE_DELETE,
+            target_type="schedule",
+            target_id=schedule.pk,
+            before={**_values(schedule), "owner": schedule.owner_name},
+            reason=reason,
+        )
         schedule.delete()
 
 
@@ -248,23 +320,38 @@ def schedules_install_all(*, using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> No
         executor.remove_schedule(name)
 
 
+def _owner_refusal(schedule: Schedule) -> str:
+    """Why the schedule's owner cannot act any more ("" if they can, or it has none)."""
+    if schedule.is_system:
+        return ""
+    owner = schedule.owner
+    if owner is None:
+        return f"The owner {schedule.owner_name!r} no longer exists."
+    if not owner.is_active:
+        return f"The owner {schedule.owner_name!r} is deactivated."
+    return ""
+
+
 def schedule_fire(schedule_id: int) -> str:
     """Called by the scheduler when a schedule is due: submit, or record why not.
 
     Returns the outcome. Never raises for a refused submit: the outcome records it.
     """
-    schedule = Schedule.objects.filter(pk=schedule_id).first()
+    schedule = Schedule.objects.select_related("owner").filter(pk=schedule_id).first()
     if schedule is None:
         return "missing"  # deleted after the scheduler picked it up
     now = timezone.now()
     task_uuid = None
+    refused = _owner_refusal(schedule)
     if not schedule.enabled:
         outcome, message = O.SKIPPED_DISABLED, "The schedule is disabled."
+    elif refused:
+        outcome, message = O.SKIPPED_FORBIDDEN, refused
     else:
         try:
             result = task_submit(
                 task_type=schedule.task_type,
-                user=None,
+                user=schedule.owner,
                 parameters=schedule.parameters,
                 task_key=schedule.effective_task_key,
                 scope=schedule.scope,
@@ -274,6 +361,9 @@ def schedule_fire(schedule_id: int) -> str:
             message = f"Task type {schedule.task_type!r} is not registered."
         except TaskTypeDisabled as exc:
             outcome, message = O.SKIPPED_DISABLED, exc.message
+        except SubmitForbidden as exc:
+            outcome = O.SKIPPED_FORBIDDEN
+            message = f"The owner {schedule.owner_name!r} may no longer submit it: {exc.message}"
         except GTFError as exc:
             outcome, message = O.FAILED, exc.message
         else:

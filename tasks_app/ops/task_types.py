@@ -15,10 +15,10 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils import timezone
 
-from tasks_app import availability, lifecycle, rules
+from tasks_app import audit, availability, lifecycle, rules
 from tasks_app.exceptions import InvalidInput, TaskTypeNotFound
 from tasks_app.jsonvalues import text_rule
-from tasks_app.models import Schedule, Task, TaskStatus, TaskType
+from tasks_app.models import OperatorActionKind, Schedule, Task, TaskStatus, TaskType
 from tasks_app.ops.maintenance import migrated_home
 from tasks_app.registry import TaskDefinition, registry
 
@@ -192,9 +192,18 @@ def task_type_get(*, name: str) -> TaskTypeInfo:
     raise _not_found(name)
 
 
-def task_type_set_enabled(*, name: str, enabled: bool, user: Any = None) -> TaskType:
-    """Enable or disable a type. A registered type gets its row now if no sync made it yet."""
-    rules.require_staff(user, "Only staff may enable or disable task types.")
+def task_type_set_enabled(
+    *, name: str, enabled: bool, user: Any = None, reason: str = ""
+) -> TaskType:
+    """Enable or disable a type. A registered type gets its row now if no sync made it yet.
+
+    Needs staff with ``tasks_app.change_tasktype`` (``user=None``: the system); recorded in
+    the audit trail."""
+    rules.require_permission(
+        user,
+        rules.CHANGE_TASK_TYPE,
+        f"Enabling or disabling task types needs the permission {rules.CHANGE_TASK_TYPE!r}.",
+    )
     if not isinstance(enabled, bool):
         raise InvalidInput("enabled", "enabled must be true or false.")
     if not _storable(name):
@@ -209,9 +218,19 @@ def task_type_set_enabled(*, name: str, enabled: bool, user: Any = None) -> Task
                 ignore_conflicts=True,
             )
             row = TaskType.objects.select_for_update().get(name=name)
+        before = row.enabled
         row.enabled = enabled
         row.updated_by = user
         row.save(update_fields=["enabled", "updated_by", "updated_at"])
+        audit.record(
+            actor=user,
+            action=OperatorActionKind.TYPE_ENABLE if enabled else OperatorActionKind.TYPE_DISABLE,
+            target_type="task_type",
+            target_id=name,
+            before={"enabled": before},
+            after={"enabled": enabled},
+            reason=reason,
+        )
         availability.switch.invalidate()  # this transaction reads the new value
         transaction.on_commit(availability.switch.invalidate)  # so do others once committed
     logger.info(

@@ -1,4 +1,4 @@
-"""The task page and its actions: abort, leave, force abort (staff)."""
+"""The task page and its actions: abort, leave, force abort (staff with the permission)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,11 @@ class Actions:
 def actions_for(task: selectors.ListedTask, user) -> Actions:
     others = task.subscriber_count - (1 if task.is_subscribed else 0)
     leaves = task.scope == TaskScope.SHARED and task.is_subscribed
+    operator = rules.has_operator_permission(user, rules.FORCE_ABORT_TASK)
+    if task.scope == TaskScope.SHARED:
+        own = task.is_subscribed and others == 0
+    else:
+        own = task.created_by_id is not None and task.created_by_id == user.pk
     if task.is_finished:
         return Actions(leave=leaves)
     if task.status == TaskStatus.ABORTING:
@@ -43,9 +48,9 @@ def actions_for(task: selectors.ListedTask, user) -> Actions:
         else _("This task is running and cannot be aborted: it registered no abort handler.")
     )
     if leaves and others > 0:
-        # task_abort would only unsubscribe this user; staff may abort for everyone.
-        return Actions(leave=True, force=stoppable and user.is_staff, note=note)
-    return Actions(abort=stoppable, note=note)
+        # task_abort would only unsubscribe this user; an operator may abort for everyone.
+        return Actions(leave=True, force=stoppable and operator, note=note)
+    return Actions(abort=stoppable and (own or operator), note=note)
 
 
 def _task_or_none(user, task_uuid) -> selectors.ListedTask | None:

@@ -1,4 +1,5 @@
-"""The task types page: what can be submitted; staff switch types on and off."""
+"""The task types page: what can be submitted; staff with ``tasks_app.change_tasktype``
+switch types on and off."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tasks_app import rules
 from tasks_app.exceptions import GTFError
 from tasks_app.ops.task_types import task_type_list, task_type_set_enabled
 from tasks_app.web.pages import error_status, render_page
@@ -36,7 +38,11 @@ def render_types(request, *, status: int = 200, error: str = ""):
     return render_page(
         request,
         "tasks_app/task_types.html",
-        {"rows": _rows(request.user), "error": error},
+        {
+            "rows": _rows(request.user),
+            "error": error,
+            "may_switch": rules.has_operator_permission(request.user, rules.CHANGE_TASK_TYPE),
+        },
         status=status,
     )
 

@@ -1,4 +1,5 @@
-"""Migrations that move data: existing subscriptions get their task's copies."""
+"""Migrations that move data: existing subscriptions get their task's copies; existing
+schedules get their creator as owner."""
 
 import pytest
 from django.conf import settings
@@ -30,5 +31,23 @@ def test_existing_subscriptions_copy_their_tasks_scope_and_creation_time():
         new = migrate(AFTER)
         row = new.get_model("tasks_app", "TaskSubscriber").objects.get()
         assert (row.task_scope, row.task_created_at) == ("shared", task.created_at)
+    finally:
+        migrate(None)
+
+
+def test_existing_schedules_get_their_creator_as_owner():
+    try:
+        old = migrate(("tasks_app", "0007_worker_path_indexes"))
+        users = old.get_model(settings.AUTH_USER_MODEL)
+        name = "alice@example.com"
+        user = users.objects.create(**{get_user_model().USERNAME_FIELD: name})
+        schedules = old.get_model("tasks_app", "Schedule")
+        common = {"task_type": "t.shared_noop", "kind": "cron", "cron": "0 3 * * *"}
+        schedules.objects.create(name="by-user", scope="shared", created_by=user, **common)
+        schedules.objects.create(name="by-code", scope="shared", **common)
+        new = migrate(("tasks_app", "0008_operator_permissions_schedule_owner_audit"))
+        rows = new.get_model("tasks_app", "Schedule").objects.order_by("name")
+        owners = [(s.name, s.owner_id, s.owner_name) for s in rows]
+        assert owners == [("by-code", None, ""), ("by-user", user.pk, name)]
     finally:
         migrate(None)

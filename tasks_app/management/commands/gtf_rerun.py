@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from tasks_app.exceptions import GTFError
-from tasks_app.management.users import natural_user
+from tasks_app.management.users import actor, add_actor_arguments
 from tasks_app.services import task_rerun
 
 
@@ -14,18 +14,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("uuid", help="the finished task's uuid")
-        parser.add_argument(
-            "--user",
-            help="user to rerun as, by the user model's USERNAME_FIELD (username, email...); "
-            "their rules apply; default: an operator",
-        )
+        add_actor_arguments(parser)
 
     def handle(self, *args, **options):
-        user = None
-        if options["user"]:
-            user = natural_user(options["user"])
         try:
-            result = task_rerun(task_uuid=options["uuid"], user=user)
+            result = task_rerun(
+                task_uuid=options["uuid"], user=actor(options), reason=options["reason"]
+            )
         except GTFError as exc:
             raise CommandError(f"{exc.message} ({options['uuid']})") from exc
         verb = "Rerun as" if result.created else "An active task holds its key:"

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from tasks_app.exceptions import GTFError
+from tasks_app.management.users import actor, add_actor_arguments
 from tasks_app.ops import task_types as types
 
 
@@ -15,6 +16,7 @@ class Command(BaseCommand):
             "action", nargs="?", default="list", choices=["list", "enable", "disable"]
         )
         parser.add_argument("names", nargs="*", metavar="NAME", help="task type names")
+        add_actor_arguments(parser)
 
     def handle(self, *args, **options):
         action, names = options["action"], options["names"]
@@ -33,6 +35,12 @@ class Command(BaseCommand):
                 types.task_type_get(name=name)
             except GTFError as exc:
                 raise CommandError(exc.message) from exc
+        user = actor(options)
         for name in names:
-            types.task_type_set_enabled(name=name, enabled=action == "enable")
+            try:
+                types.task_type_set_enabled(
+                    name=name, enabled=action == "enable", user=user, reason=options["reason"]
+                )
+            except GTFError as exc:
+                raise CommandError(exc.message) from exc
             self.stdout.write(f"{name}: {action}d")

@@ -75,6 +75,7 @@ def test_url_path_versioning_with_the_version_in_the_mount(api, host_versioning)
         "tasks": f"{HOST}/api/v2/tasks/",
         "task-types": f"{HOST}/api/v2/task-types/",
         "schedules": f"{HOST}/api/v2/schedules/",
+        "audit": f"{HOST}/api/v2/audit/",
         "assets": f"{HOST}/api/v2/assets/",
     }
 
@@ -120,6 +121,7 @@ def test_api_root_lists_the_endpoints(client_for, user):
         "tasks": f"{HOST}/api/v1/tasks/",
         "task-types": f"{HOST}/api/v1/task-types/",
         "schedules": f"{HOST}/api/v1/schedules/",
+        "audit": f"{HOST}/api/v1/audit/",
         "assets": f"{HOST}/api/v1/assets/",
     }
     anonymous = client_for(None).get("/api/v1/")

@@ -1,11 +1,12 @@
 """Every cell of {scope} x {caller} x {endpoint} (docs/design.md, "Scopes and
 permissions"): who sees a task, and what abort does for them. A task the caller may not
-see answers 404, never 403."""
+see answers 404, never 403. "staff" here is an operator (staff with the operator
+permissions); staff without them: tests/tasks_app/test_permission_matrix.py."""
 
 import pytest
 
 from tasks_app.models import Task, TaskStatus, TaskSubscriber
-from tests.factories import StaffFactory, UserFactory
+from tests.factories import StaffFactory, UserFactory, operator
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +40,7 @@ def world(submit):
             "creator": StaffFactory(username="sysop") if scope == "system" else UserFactory(),
             "other_subscriber": UserFactory(username="bob"),
             "non_subscriber": UserFactory(username="carol"),
-            "staff": StaffFactory(username="admin"),
+            "staff": operator(username="admin"),
             "anonymous": None,
         }
         task = submit(users["creator"], "t.shared_noop", scope=scope, task_key="matrix")

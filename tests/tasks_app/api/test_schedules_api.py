@@ -167,7 +167,7 @@ def test_non_staff_and_anonymous_are_refused(client_for, user, admin):
     body = create(admin)
     one = f"{URL}{body['id']}/"
     for client, status, code in (
-        (client_for(user), (403,), "staff_required"),
+        (client_for(user), (403,), "permission_required"),
         (client_for(None), (401, 403), "not_authenticated"),
     ):
         calls = [

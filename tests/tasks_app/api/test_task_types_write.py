@@ -52,7 +52,9 @@ def test_pending_task_of_a_type_disabled_through_the_api_is_not_started(
 def test_only_staff_may_patch(client_for, user):
     refused = client_for(user).patch(URL, {"enabled": False}, format="json")
     assert refused.status_code == 403
-    assert refused.json()["detail"] == "Only staff may enable or disable task types."
+    assert refused.json()["detail"] == (
+        "Enabling or disabling task types needs the permission 'tasks_app.change_tasktype'."
+    )
     anonymous = client_for(None).patch(URL, {"enabled": False}, format="json")
     assert anonymous.status_code in (401, 403)
     assert anonymous.json()["code"] == "not_authenticated"

@@ -138,7 +138,9 @@ def test_force_abort_by_staff_overrides_subscribers(client_for, user, other, sta
 def test_force_abort_refused_to_non_staff(client_for, user, submit):
     task = submit(user)
     r = client_for(user).post(f"{URL}{task.uuid}/abort/", {"force": True}, format="json")
-    assert r.status_code == 403 and r.json()["detail"] == "Only staff may force an abort."
+    assert r.status_code == 403 and r.json()["detail"] == (
+        "Only staff with the permission 'tasks_app.force_abort_task' may force an abort."
+    )
     assert Task.objects.get(pk=task.pk).status == S.PENDING
 
 

@@ -31,7 +31,7 @@ def test_staff_switch_types_and_see_the_admin_link(login, staff):
 def test_non_staff_cannot_switch_a_type(login, user):
     response = login(user).post("/tasks/types/t.typed/enabled/", {"enabled": "0"})
     assert response.status_code == 403
-    assert "Only staff may enable or disable task types." in response.content.decode()
+    assert "Enabling or disabling task types needs the permission" in response.content.decode()
     assert not TaskType.objects.filter(name="t.typed", enabled=False).exists()
 
 
