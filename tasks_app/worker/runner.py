@@ -62,9 +62,8 @@ def run_task(task_uuid: str, task_type: str | None = None) -> str | None:
     if name is None:
         logger.info("Task %s not run: missing", task_uuid)
         return None
-    try:
-        definition = registry.get(name)
-    except UnknownTaskType:
+    definition = _definition(task_uuid, name)
+    if definition is None:
         return _refuse(
             task_uuid, f"Task type {name!r} is not registered in this worker.", "UnknownTaskType"
         )
@@ -85,6 +84,16 @@ def _start(task_uuid: str) -> Task | None:
     return retrying.call(
         lambda: lifecycle.start(task_uuid=task_uuid, worker_id=worker_id()), what="start"
     )
+
+
+def _definition(task_uuid: str, name: str) -> TaskDefinition | None:
+    """The registered type, or the one the module recorded on the task registers when imported
+    (a Django tasks API function outside the modules GTF discovers)."""
+    try:
+        return registry.get(name)
+    except UnknownTaskType:
+        module = Task.objects.filter(uuid=task_uuid).values_list("task_module", flat=True).first()
+        return registry.import_recorded(name, module or "")
 
 
 def _type_of(task_uuid: str) -> str | None:
