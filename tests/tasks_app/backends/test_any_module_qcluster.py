@@ -9,7 +9,6 @@ from tasks_app.backends.compat import TaskResultStatus
 from tasks_app.models import Task, TaskStatus
 from tasks_app.services import task_submit
 from tests.qcluster import DJANGO_Q_EXECUTOR, FAST_GTF, qcluster, wait_for
-from tests.testapp import jobs
 
 pytestmark = [pytest.mark.qcluster, pytest.mark.django_db(transaction=True)]
 SUCCESSFUL = TaskResultStatus.SUCCESSFUL
@@ -28,7 +27,7 @@ def finished(result):
     return result.is_finished
 
 
-def test_enqueued_while_the_cluster_runs(tmp_path, user, on_cluster):
+def test_enqueued_while_the_cluster_runs(tmp_path, user, on_cluster, jobs):
     with qcluster(events_dir=tmp_path, workers=1, log=tmp_path / "q.log"):
         ready = task_submit(task_type="t.add", user=user, parameters={"a": 1}).task
         connection.close()
@@ -44,7 +43,7 @@ def test_enqueued_while_the_cluster_runs(tmp_path, user, on_cluster):
     assert result.return_value == 42
 
 
-def test_waiting_from_before_the_cluster_started(tmp_path, on_cluster):
+def test_waiting_from_before_the_cluster_started(tmp_path, on_cluster, jobs):
     result = jobs.multiply.enqueue(3, 5)
     connection.close()
     # A worker's start-up sync must not take it for a task of a type no code registers.

@@ -9,13 +9,12 @@ from tasks_app.models import Task, TaskStatus
 from tasks_app.registry import registry
 from tasks_app.services import task_submit
 from tasks_app.worker.runner import run_task
-from tests.testapp import jobs
 
 pytestmark = pytest.mark.django_db
 S = TaskStatus
 
 
-def test_an_enqueue_records_the_module_of_the_function(null_executor):
+def test_an_enqueue_records_the_module_of_the_function(null_executor, jobs):
     result = jobs.multiply.enqueue(6, 7)
     assert Task.objects.get(uuid=result.id).task_module == jobs.__name__
 
@@ -48,7 +47,7 @@ def test_a_worker_refuses_an_unknown_type_whose_module_does_not_register_it(user
     assert (task.status, task.error_type, task.started_at) == (S.FAILURE, "UnknownTaskType", None)
 
 
-def test_a_worker_imports_the_recorded_module_of_an_unknown_type(null_executor, monkeypatch):
+def test_a_worker_imports_the_recorded_module_of_an_unknown_type(null_executor, jobs, monkeypatch):
     result = jobs.multiply.enqueue(6, 7)
     name = Task.objects.get(uuid=result.id).task_type
     # As in a worker that never imported the module.
