@@ -442,7 +442,7 @@ class TaskStateStore(StateStore):
 
     @classmethod
     def for_context(cls, ctx: TaskContext) -> TaskStateStore:
-        return cls(ctx.task_id, call=ctx._write)
+        return cls(ctx.task_id, call=ctx._write_retrying)
 
     def _owner(self) -> dict[str, Any]:
         return {"task_id": self.task_id}
@@ -486,7 +486,7 @@ class AssetStores:
 
     @classmethod
     def for_context(cls, ctx: TaskContext) -> AssetStores:
-        return cls(task_uuid=ctx.uuid, call=ctx._write)
+        return cls(task_uuid=ctx.uuid, call=ctx._write_retrying)
 
     def __getitem__(self, asset: str) -> AssetStateStore:
         return AssetStateStore(asset, **self._kwargs)

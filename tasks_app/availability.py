@@ -1,8 +1,9 @@
 """Whether a task type may be submitted or started now: the operator's enabled switch.
 
-The disabled names are read once per ``HEARTBEAT_INTERVAL`` per process (one small query), not
-once per submit and per start; a switch in this process takes effect at once, one made in
-another process within one heartbeat interval.
+For submits the disabled names are read once per ``HEARTBEAT_INTERVAL`` per process (one small
+query), not once per submit; a switch in this process takes effect at once, one made in another
+process within one heartbeat interval. Starts never use that cache: the start statement itself
+reads the switch (:func:`tasks_app.lifecycle.start`), and :func:`start_refusal` reads the table.
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ def check_submit(name: str) -> None:
 
 
 def start_refusal(name: str) -> str | None:
-    """Why a pending task of this type may not start now, or None."""
-    if is_disabled(name):
+    """Why a pending task of this type may not start now, or None: read from the table, since a
+    worker's cache may be a heartbeat old."""
+    if TaskType.objects.filter(name=name, enabled=False).exists():
         return f"Task type {name!r} was disabled after this task was submitted; it was not started."
     return None

@@ -83,7 +83,7 @@ class Settings:
     DB_RETRY_FOR: float = _setting(
         300.0,
         "Seconds a worker retries a write when its database connection drops (the final write of "
-        "a task; progress writes are dropped instead).",
+        "a task, its state reads and writes; progress writes are dropped instead).",
         minimum=0,
     )
     REQUEUE_PENDING_AFTER: float = _setting(

@@ -17,13 +17,13 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connections, router, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from tasks_app import notify, signals, sqlrows
 from tasks_app.enums import ACTIVE_STATUSES, TERMINAL_STATUSES, TaskStatus
 from tasks_app.exceptions import InvalidTransition, TaskAlreadyFinished, TaskNotAbortable
-from tasks_app.models import Task, TaskAttempt
+from tasks_app.models import Task, TaskAttempt, TaskType
 
 logger = logging.getLogger("tasks_app.lifecycle")
 S = TaskStatus
@@ -125,7 +125,8 @@ def _finished(task: Task) -> None:
 def start(*, task_uuid: Any, worker_id: str) -> Task | None:
     """Take the pending task ``task_uuid`` and mark it IN_PROGRESS: claim and read in one
     statement where the database can (PostgreSQL, SQLite). Returns the started task, or None
-    if it was not pending (aborted meanwhile, or taken by another delivery of its message)."""
+    if it was not pending (aborted meanwhile, or taken by another delivery of its message) or
+    its type is disabled: the same statement reads the operator's switch, never a cache."""
     now = timezone.now()
     values = {
         "status": S.IN_PROGRESS,
@@ -138,8 +139,11 @@ def start(*, task_uuid: Any, worker_id: str) -> Task | None:
     if connection.vendor in ("postgresql", "sqlite"):
         task = _start_returning(connection, task_uuid, values)
     else:
-        updated = Task.objects.filter(uuid=task_uuid, status=S.PENDING).update(
-            attempt=F("attempt") + 1, **values
+        disabled = TaskType.objects.filter(name=OuterRef("task_type"), enabled=False)
+        updated = (
+            Task.objects.filter(uuid=task_uuid, status=S.PENDING)
+            .filter(~Exists(disabled))
+            .update(attempt=F("attempt") + 1, **values)
         )
         task = Task.objects.filter(uuid=task_uuid).first() if updated else None
     if task is not None:
@@ -157,14 +161,17 @@ def _start_returning(connection: Any, task_uuid: Any, values: dict[str, Any]) ->
     attempt = connection.ops.quote_name("attempt")
     sets.append(f"{attempt} = {attempt} + 1")
     uuid_field = Task._meta.get_field("uuid")
-    status_col = connection.ops.quote_name("status")
+    q = connection.ops.quote_name
+    types = q(TaskType._meta.db_table)
     columns = sqlrows.returning(connection)
     sql = (
         f"UPDATE {table} SET {', '.join(sets)} "
-        f"WHERE {connection.ops.quote_name('uuid')} = %s AND {status_col} = %s "
+        f"WHERE {q('uuid')} = %s AND {q('status')} = %s "
+        f"AND NOT EXISTS (SELECT 1 FROM {types} WHERE {types}.{q('enabled')} = %s "
+        f"AND {types}.{q('name')} = {table}.{q('task_type')}) "
         f"RETURNING {columns}"
     )
-    params += [uuid_field.get_db_prep_value(task_uuid, connection), S.PENDING]
+    params += [uuid_field.get_db_prep_value(task_uuid, connection), S.PENDING, False]
     row = sqlrows.fetch(connection, sql, params)
     return None if row is None else sqlrows.tasks(connection, [row])[0]
 

@@ -5,7 +5,9 @@ The ``@task`` decorator that fills it lives in :mod:`tasks_app.decorators`.
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import logging
 import random
 import threading
 from collections.abc import Callable, Iterator
@@ -17,6 +19,8 @@ from django.utils.module_loading import autodiscover_modules
 from tasks_app import params
 from tasks_app.enums import TaskScope
 from tasks_app.exceptions import DuplicateTaskType, InvalidTaskDefinition, UnknownTaskType
+
+logger = logging.getLogger("tasks_app.registry")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,6 +70,10 @@ class TaskDefinition:
     Registering an abort handler at run time makes that one task abortable too."""
     signature: params.Signature = field(default=None)  # type: ignore[assignment]
     """Parameters read from the function's signature."""
+    task_module: str = ""
+    """Module that registers this type when imported, recorded on each task submitted: a worker
+    that does not know the type imports it (types of Django's tasks API, which are registered
+    by their module's import rather than found by discovery). Empty: discovery only."""
 
     def __post_init__(self) -> None:
         if isinstance(self.backoff, int | float) and not isinstance(self.backoff, bool):
@@ -136,6 +144,21 @@ class TaskRegistry:
             return self._definitions[name]
         except KeyError:
             raise UnknownTaskType(f"Unknown task type {name!r}.") from None
+
+    def import_recorded(self, name: str, module: str) -> TaskDefinition | None:
+        """Import ``module``, the one recorded on a task of the unregistered type ``name``, and
+        return the type if that registered it (None: still unknown, or the import failed)."""
+        if not module:
+            return None
+        try:
+            importlib.import_module(module)
+        except Exception:
+            logger.exception("Importing %s for task type %r failed", module, name)
+            return None
+        with self._lock:
+            found = self._definitions.get(name)
+        # Only a type that says this module registers it: an import never makes up a type.
+        return found if found is not None and found.task_module == module else None
 
     def __contains__(self, name: object) -> bool:
         return name in self._definitions

@@ -217,6 +217,7 @@ def _prepare(
         "created_by_id": user_id,
         "timeout": timeout or definition.timeout or conf.DEFAULT_TIMEOUT,
         "is_abortable": definition.abortable,
+        "task_module": definition.task_module,
         "run_after": max(run_after, now) if run_after is not None else now,
     }
     return _Prepared(definition=definition, user=user, fields=fields)

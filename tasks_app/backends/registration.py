@@ -109,6 +109,8 @@ def _definition(name: str, task: Task, defaults: TypeDefaults) -> TaskDefinition
         "scope": (gtf and gtf.scope) or defaults.scope or "private",
         "description": inspect.getdoc(task.func) or "",
         "signature": signature_of(task),
+        # Django's tasks may live in any module: a worker imports it to find the type.
+        "task_module": task.func.__module__,
     }
     retries = gtf.retries if gtf and gtf.retries is not None else defaults.retries
     backoff = gtf.backoff if gtf and gtf.backoff is not None else defaults.backoff

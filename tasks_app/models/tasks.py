@@ -93,6 +93,15 @@ class Task(models.Model):
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True, editable=False)
     # An external broker (Redis): when the task's message was last pushed by the keeper.
     enqueued_at = models.DateTimeField(_("enqueued at"), null=True, blank=True, editable=False)
+    # Copied from the registered type at submit, never from the caller: see TaskDefinition.
+    task_module = models.CharField(
+        _("task module"),
+        max_length=255,
+        blank=True,
+        default="",
+        editable=False,
+        help_text=_("Module a worker imports to find the type (Django's tasks API only)."),
+    )
     rerun_of = models.ForeignKey(
         "self",
         verbose_name=_("rerun of"),

@@ -99,6 +99,7 @@ def task_types_sync() -> SyncReport:
     concurrently (inserts ignore conflicts, task transitions are compare-and-set).
     """
     report = SyncReport()
+    _import_recorded_modules()
     now = timezone.now()
     definitions = {d.name: d for d in registry}
     existing = set(TaskType.objects.filter(name__in=definitions).values_list("name", flat=True))
@@ -123,6 +124,20 @@ def task_types_sync() -> SyncReport:
             extra={"action": "orphans"},
         )
     return report
+
+
+def _import_recorded_modules() -> None:
+    """Pending tasks of types registered by importing their module (Django's tasks API) are no
+    orphans: import the modules recorded on them before judging."""
+    unknown = (
+        Task.objects.filter(status=TaskStatus.PENDING)
+        .exclude(task_type__in=registry.names())
+        .exclude(task_module="")
+        .values_list("task_type", "task_module")
+        .distinct()
+    )
+    for name, module in list(unknown):
+        registry.import_recorded(name, module)
 
 
 def _fail_pending_orphans(names: list[str]) -> list[str]:

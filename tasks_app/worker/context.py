@@ -113,6 +113,11 @@ class TaskContext:
             self._db_thread = ThreadPoolExecutor(1, thread_name_prefix=f"gtf-db-{self.task_id}")
         return self._db_thread.submit(fn).result()
 
+    def _write_retrying(self, fn: Callable[[], Any]) -> Any:
+        """:meth:`_write`, waiting out a database outage like the final write does (state reads
+        and writes of the running task: losing one would fail the task, not just delay it)."""
+        return self._write(lambda: retrying.call(fn, what="state"))
+
     def close(self) -> None:
         """Release the helper thread (and its connection) used by async tasks."""
         if self._db_thread is not None:

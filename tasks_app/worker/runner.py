@@ -62,22 +62,38 @@ def run_task(task_uuid: str, task_type: str | None = None) -> str | None:
     if name is None:
         logger.info("Task %s not run: missing", task_uuid)
         return None
-    try:
-        definition = registry.get(name)
-    except UnknownTaskType:
+    definition = _definition(task_uuid, name)
+    if definition is None:
         return _refuse(
             task_uuid, f"Task type {name!r} is not registered in this worker.", "UnknownTaskType"
         )
-    reason = retrying.call(lambda: availability.start_refusal(name), what="type check")
-    if reason:
-        return _refuse(task_uuid, reason, "TaskRefused")
-    task = retrying.call(
-        lambda: lifecycle.start(task_uuid=task_uuid, worker_id=worker_id()), what="start"
-    )
+    task = _start(task_uuid)
+    if task is None:
+        # Not started: no longer pending, or its type is disabled (the start read the switch).
+        reason = retrying.call(lambda: availability.start_refusal(name), what="type check")
+        if reason:
+            return _refuse(task_uuid, reason, "TaskRefused")
+        task = _start(task_uuid)  # re-enabled between the two reads
     if task is None:
         logger.info("Task %s not run: no longer pending", task_uuid)
         return None
     return Execution(task, definition).run()
+
+
+def _start(task_uuid: str) -> Task | None:
+    return retrying.call(
+        lambda: lifecycle.start(task_uuid=task_uuid, worker_id=worker_id()), what="start"
+    )
+
+
+def _definition(task_uuid: str, name: str) -> TaskDefinition | None:
+    """The registered type, or the one the module recorded on the task registers when imported
+    (a Django tasks API function outside the modules GTF discovers)."""
+    try:
+        return registry.get(name)
+    except UnknownTaskType:
+        module = Task.objects.filter(uuid=task_uuid).values_list("task_module", flat=True).first()
+        return registry.import_recorded(name, module or "")
 
 
 def _type_of(task_uuid: str) -> str | None:

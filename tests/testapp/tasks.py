@@ -241,3 +241,19 @@ from tests.testapp import django_api  # noqa: E402, F401
 @task(name="t.exits", scope="private")
 def exits() -> None:
     sys.exit(3)
+
+
+@task(name="t.state_writes", scope="private", timeout=120)
+def state_writes(ctx: TaskContext, seconds: float = 4.0, every: float = 0.2) -> int:
+    """Writes and reads its state every ``every`` seconds for ``seconds``; returns the count."""
+    record("runs", f"start {ctx.uuid} {ctx.attempt} {time.time()}")
+    n = 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        n += 1
+        ctx.state.set("n", n)
+        if ctx.state.get("n") != n:
+            raise RuntimeError(f"state read back {ctx.state.get('n')!r}, wrote {n}")
+        time.sleep(every)
+    record("runs", f"end {ctx.uuid} {ctx.attempt} {time.time()}")
+    return n

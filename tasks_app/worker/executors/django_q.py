@@ -137,7 +137,7 @@ class DjangoQExecutor(Executor):
                 name=job.name,
                 defaults={
                     "func": job.func,
-                    "kwargs": repr(job.kwargs) if job.kwargs else None,
+                    "kwargs": _unsaved(job.kwargs),
                     "schedule_type": Schedule.MINUTES,
                     "minutes": job.minutes,
                     "repeats": -1,
@@ -188,6 +188,13 @@ class DjangoQExecutor(Executor):
         else:
             raise NotImplementedError(f"Cannot inspect a {type(broker).__name__} queue.")
         return {u for u in map(task_of, raw) if u is not None}
+
+
+def _unsaved(kwargs: dict[str, Any]) -> str:
+    """A maintenance job's kwargs, as Django-Q2 reads them, for runs whose success it does not
+    store: a Success row per minute (``gtf.reap``) would push the host's own history out of
+    Django-Q2's ``save_limit``. Failures are still stored."""
+    return repr({**kwargs, "q_options": {"save": False}})
 
 
 def _worker_spawned(sender: object, proc_name: str | None = None, **kwargs: object) -> None:
