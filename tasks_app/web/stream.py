@@ -38,7 +38,7 @@ MAX_TASKS = 200
 RETRY_MS = 1000
 KEEPALIVE = 15.0
 # Seconds between two checks that the user is still signed in and may see every watched task.
-RECHECK_SECONDS = 15.0
+RECHECK_SECONDS = 10.0
 # Why a stream ended early: the ``reason`` of its ``end`` event.
 SIGNED_OUT = "signed_out"
 ACCESS_LOST = "access_lost"

