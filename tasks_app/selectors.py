@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 from tasks_app import rules
 from tasks_app.enums import TERMINAL_STATUSES
 from tasks_app.exceptions import TaskNotFound
-from tasks_app.models import Task, TaskAttempt, TaskQuerySet, TaskScope, TaskSubscriber
+from tasks_app.models import Task, TaskAttempt, TaskQuerySet, TaskSubscriber
 from tasks_app.paging import Listing, count_upto, planner_estimate
 
 if TYPE_CHECKING:
@@ -24,8 +24,8 @@ NEWEST_FIRST = ("-created_at", "-id")
 OLDEST_FIRST = ("created_at", "id")
 # The same two orders along a user's subscriptions (index gtf_subscriber_user_newest).
 SUBSCRIPTION_ORDER = {
-    NEWEST_FIRST: ("-subscribers__task_created_at", "-subscribers__task_id"),
-    OLDEST_FIRST: ("subscribers__task_created_at", "subscribers__task_id"),
+    NEWEST_FIRST: ("-task_created_at", "-task_id"),
+    OLDEST_FIRST: ("task_created_at", "task_id"),
 }
 
 
@@ -212,24 +212,31 @@ class TaskListing(Listing):
     def _walks(self, stop: int) -> QuerySet[ListedTask]:
         """The first ``stop`` visible tasks: at most ``stop`` from each walk, merged."""
         own = self.tasks.owned_by(self.user).values("id")[:stop]
-        followed = self._followed().order_by(*SUBSCRIPTION_ORDER[self.order]).values("id")[:stop]
+        followed = self._followed().order_by(*SUBSCRIPTION_ORDER[self.order])
+        followed = followed.values("task_id")[:stop]
         # Each walk in a subquery of its own: SQLite takes no LIMIT on a part of a UNION.
         ids = Task.objects.filter(id__in=own).values("id").order_by()
         ids = ids.union(Task.objects.filter(id__in=followed).values("id").order_by(), all=True)
         page = Task.objects.filter(id__in=ids).order_by(*self.order)
         return with_list_columns(page, user=self.user)
 
-    def _followed(self) -> QuerySet[Task]:
-        return self.tasks.filter(
-            subscribers__user_id=self.user.pk, subscribers__task_scope=TaskScope.SHARED
-        )
+    def _followed(self) -> QuerySet[TaskSubscriber]:
+        """The user's subscriptions to shared tasks that match the filters, read along
+        ``gtf_subscriber_user_newest``. Each task is tested by its key in a scalar subquery,
+        which PostgreSQL never turns into a join: a join let it read every task of a status
+        and hash them against the subscriptions (19,000 pages for IN_PROGRESS at 1M tasks)."""
+        followed = TaskSubscriber.objects.shared_with(self.user)
+        if not self.tasks.query.has_filters():  # nothing to test on the task rows
+            return followed
+        match = self.tasks.filter(pk=OuterRef("task_id")).order_by().values("pk")[:1]
+        return followed.alias(match=Subquery(match)).filter(match__isnull=False)
 
     def _visible_ids(self) -> QuerySet:
         """Ids of the visible tasks that match the filters."""
         if not self.tasks.query.has_filters():  # nothing to test on the task rows
             return self._all_ids()
         own = self.tasks.owned_by(self.user).order_by().values("id")
-        return own.union(self._followed().order_by().values("id"), all=True)
+        return own.union(self._followed().order_by().values("task_id"), all=True)
 
     def _all_ids(self) -> QuerySet:
         """Ids of every task the user may see, from the two indexes alone: one id list

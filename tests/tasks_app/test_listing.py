@@ -223,3 +223,40 @@ def test_finding_one_task_follows_the_same_rule(people, mixed, who):
     for task in mixed:
         rule = rules.may_see(user, task, is_subscribed=lambda t=task: (t.pk, user.pk) in followed)
         assert Task.objects.visible_to(user).filter(uuid=task.uuid).exists() == rule, task
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # VACUUM runs outside a transaction
+@pytest.mark.parametrize("status", [S.IN_PROGRESS, S.PENDING])
+def test_a_users_page_of_a_status_walks_her_own_rows_not_every_task_of_it(user, other, status):
+    # 30,000 tasks, a fifth of them of the status; alice follows 300 shared tasks. Her page
+    # and count test her own rows (her private tasks by index, each followed task by its key):
+    # about 300 task rows, never the 6,000 tasks of the status, whichever plan looks cheaper.
+    rng = random.Random(5)
+    statuses = [status, S.SUCCESS, S.SUCCESS, S.SUCCESS, S.FAILURE]
+    tasks = Task.objects.bulk_create(
+        Task(
+            task_type="t.add",
+            task_key=f"k{i}",
+            scope=TaskScope.SHARED if i % 100 == 1 else TaskScope.PRIVATE,
+            status=rng.choice(statuses),
+            created_by=user if i % 100 == 0 else other,
+        )
+        for i in range(30_000)
+    )
+    followed = TaskSubscriber.objects.bulk_create(
+        TaskSubscriber.of(t, user.pk) for t in tasks if t.scope == TaskScope.SHARED
+    )
+    for model in (Task, TaskSubscriber):  # as autovacuum keeps a live database
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
+    of_status = Task.objects.filter(status=status)
+    listing = TaskListing(user=user, tasks=of_status)
+    with CaptureQueriesContext(connection) as captured:
+        page = listing.rows(0, 26)
+        count = listing.count_upto(10_001)
+    assert [t.pk for t in page] == expected(user, of_status, newest)[:26]
+    assert count == len(expected(user, of_status, newest))
+    assert of_status.count() > 10 * len(followed)
+    for query in captured.captured_queries:
+        assert task_rows_read(query["sql"]) <= len(followed) + 4 * 26, explain(query["sql"])
