@@ -214,9 +214,11 @@ class TaskListing(Listing):
         own = self.tasks.owned_by(self.user).values("id")[:stop]
         followed = self._followed().order_by(*SUBSCRIPTION_ORDER[self.order])
         followed = followed.values("task_id")[:stop]
-        # Each walk in a subquery of its own: SQLite takes no LIMIT on a part of a UNION.
-        ids = Task.objects.filter(id__in=own).values("id").order_by()
-        ids = ids.union(Task.objects.filter(id__in=followed).values("id").order_by(), all=True)
+        if connections[self.tasks.db].features.supports_slicing_ordering_in_compound:
+            ids = own.union(followed, all=True)
+        else:  # each walk in a subquery of its own: SQLite takes no LIMIT on a part of a UNION
+            ids = Task.objects.filter(id__in=own).values("id").order_by()
+            ids = ids.union(Task.objects.filter(id__in=followed).values("id").order_by(), all=True)
         page = Task.objects.filter(id__in=ids).order_by(*self.order)
         return with_list_columns(page, user=self.user)
 

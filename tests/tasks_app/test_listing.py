@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -104,6 +105,10 @@ FILTERS = {
     "all": lambda qs: qs,
     "in progress": lambda qs: qs.filter(status=S.IN_PROGRESS),
     "type": lambda qs: qs.filter(task_type="t.shared_noop"),
+    "two statuses": lambda qs: qs.filter(status__in=[S.PENDING, S.FAILURE]),
+    "key or type": lambda qs: qs.filter(Q(task_key__contains="1") | Q(task_type="t.add")),
+    # A filter with a join of its own, as the task center's "subscribed" tab.
+    "followed by carol": lambda qs: qs.filter(subscribers__user__username="carol"),
 }
 
 
