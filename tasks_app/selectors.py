@@ -188,7 +188,7 @@ class TaskListing(Listing):
             return []
         return list(self._page(stop)[start:stop])
 
-    def counted_rows(self, start: int, stop: int, limit: int) -> tuple[list[Task], int | None]:
+    def counted_rows(self, start: int, stop: int, limit: int) -> tuple[list[Any], int | None]:
         """The page and the capped count in one statement: the count is an uncorrelated
         scalar subquery, read once, and the request saves a round trip."""
         if not rules.is_active_user(self.user):
@@ -234,8 +234,9 @@ class TaskListing(Listing):
     def _walks(self, stop: int) -> QuerySet[ListedTask]:
         """The first ``stop`` visible tasks: at most ``stop`` from each walk, merged."""
         own = self.tasks.owned_by(self.user).values("id")[:stop]
-        followed = self._followed().order_by(*SUBSCRIPTION_ORDER[self.order])
-        followed = followed.values("task_id")[:stop]
+        order = SUBSCRIPTION_ORDER[self.order]
+        followed = self._followed().order_by(*order).values("task_id")[:stop]
+        ids: QuerySet
         if connections[self.tasks.db].features.supports_slicing_ordering_in_compound:
             ids = own.union(followed, all=True)
         else:  # each walk in a subquery of its own: SQLite takes no LIMIT on a part of a UNION
