@@ -1,11 +1,12 @@
 """The query plan of each query that reads tasks by an index, on the data of api_list.py.
 
-Prints ``EXPLAIN (ANALYZE, BUFFERS)`` of every query the list pages, the reaper, pruning,
-dedup, lookups and deletes send, and which indexes each plan uses; then every index of the
-task and subscriber tables that no plan used. Run it after ``bench/api_list.py`` filled
-the database:
+Prints ``EXPLAIN (ANALYZE, BUFFERS)`` of every query the list pages (the page, the capped
+count and the estimate of the API's first page, for a user and for staff, of each status
+and none), the reaper, pruning, dedup, lookups and deletes send, with the indexes each plan
+uses, its execution time and the buffers it read; then every index of the task and
+subscriber tables that no plan used. Run it after ``bench/api_list.py`` filled the database:
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/gtf_api_bench python bench/list_plans.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/gtf_api_bench python -m bench.list_plans
 """
 
 from __future__ import annotations
@@ -19,6 +20,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 INDEX = re.compile(r"(?:Index|Index Only|Bitmap Index) Scan(?: Backward)? (?:using|on) (\w+)")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gtf_project.settings")
+LIST_STATUSES = ("PENDING", "IN_PROGRESS", "SUCCESS", "FAILURE")
+
+
+def part_of(sql: str) -> str:
+    """What a statement of a list page reads."""
+    if sql.startswith("EXPLAIN"):
+        return "estimate"
+    if sql.startswith("SELECT COUNT(*)"):
+        return "count"
+    return "page and count" if "counted) AS" in sql else "page"
 
 
 def queries():
@@ -29,9 +40,11 @@ def queries():
     from django.utils import timezone
 
     from state_app.models import TaskState
+    from tasks_app.conf import conf
     from tasks_app.enums import TaskStatus
     from tasks_app.models import Task, TaskSubscriber
     from tasks_app.ops.pruning import prunable
+    from tasks_app.paging import CappedPaginator
     from tasks_app.selectors import TaskListing
 
     users = get_user_model().objects
@@ -50,21 +63,18 @@ def queries():
         return [(q["sql"], ()) for q in seen.captured_queries]
 
     def listing(user, tasks):
+        """The statements of the API's first page: the page, the capped count, the estimate."""
         listing = TaskListing(user=user, tasks=tasks)
-        return captured(lambda: (listing.rows(0, 26), listing.count_upto(10_001)))
+        paginator = CappedPaginator(listing, 25, cap=conf.LIST_COUNT_CAP)
+        return captured(lambda: (paginator.page(1), paginator.count))
 
     S = TaskStatus
-    success = Task.objects.filter(status=S.SUCCESS)
+    lines = [(status, Task.objects.filter(status=status)) for status in LIST_STATUSES]
+    for who, user in (("user's", member), ("staff", staff)):
+        for status, tasks in [*lines, ("no filter", Task.objects.all())]:
+            for sql, params in listing(user, tasks):
+                yield f"{who} {part_of(sql)}, status={status}", sql, params
     for label, tasks in (
-        ("user's page and count, status=SUCCESS", success),
-        ("user's page and count, status=IN_PROGRESS", Task.objects.filter(status=S.IN_PROGRESS)),
-        ("user's page and count, no filter", Task.objects.all()),
-    ):
-        for n, (sql, params) in enumerate(listing(member, tasks)):
-            yield f"{label} [{('page', 'count')[n]}]", sql, params
-    for label, tasks in (
-        ("staff page and capped count, status=SUCCESS", success),
-        ("staff page and capped count, no filter", Task.objects.all()),
         ("staff page, task_type filter", Task.objects.filter(task_type="bench.type3")),
         ("staff page, scope=system", Task.objects.filter(scope="system")),
         ("staff page, task_key filter", Task.objects.filter(task_key=some["task_key"])),
@@ -73,8 +83,8 @@ def queries():
             Task.objects.filter(updated_at__gte=now - timedelta(hours=1)),
         ),
     ):
-        for n, (sql, params) in enumerate(listing(staff, tasks)):
-            yield f"{label} [{('page', 'count')[n]}]", sql, params
+        for sql, params in listing(staff, tasks):
+            yield f"{label} [{part_of(sql)}]", sql, params
     yield (
         "status poll (visible_to + uuid)",
         *sql_of(Task.objects.visible_to(member).filter(uuid=some["uuid"]).values("status")),
@@ -159,11 +169,16 @@ def main() -> None:
         indexes = {row[0] for row in cursor.fetchall()}
         used: set[str] = set()
         for label, sql, params in queries():
+            if sql.startswith("EXPLAIN"):  # the planner's estimate: nothing to read
+                print(f"== {label}: the planner's estimate, no row read")
+                continue
             cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {sql}", params)
             plan = [row[0] for row in cursor.fetchall()]
             names = sorted({m for line in plan for m in INDEX.findall(line)})
             used.update(names)
-            print(f"== {label}: {', '.join(names) or 'no index'}")
+            buffers = next((line.strip() for line in plan if "Buffers:" in line), "")
+            took = next((line.strip() for line in plan if line.startswith("Execution")), "")
+            print(f"== {label}: {', '.join(names) or 'no index'} | {took}, {buffers}")
             print("\n".join(f"   {line}" for line in plan))
     print("== indexes no plan used:", ", ".join(sorted(indexes - used)) or "none")
 

@@ -39,6 +39,11 @@ class Listing(ABC):
         """The database's estimate of the number of rows; None if it gives none."""
         return None
 
+    def counted_rows(self, start: int, stop: int, limit: int) -> tuple[list[Any], int | None]:
+        """:meth:`rows` and, if read with them, :meth:`count_upto` ``(limit)``; None if not
+        (then the paginator counts when it needs to)."""
+        return self.rows(start, stop), None
+
 
 class QuerySetListing(Listing):
     """A queryset as a :class:`Listing`."""
@@ -105,6 +110,7 @@ class CappedPaginator(Paginator):
         self.listing = listing
         self.cap = cap
         self._exact: int | None = None  # known from a page that showed the end
+        self._found: int | None = None  # count_upto(cap + 1), if read with a page
         self._at_least = 0
 
     def validate_number(self, number: Any) -> int:
@@ -124,7 +130,9 @@ class CappedPaginator(Paginator):
         start = (number - 1) * self.per_page
         if start > MAX_OFFSET:
             raise EmptyPage(_("That page contains no results"))
-        rows = self.listing.rows(start, start + self.per_page + 1)
+        rows, found = self.listing.counted_rows(start, start + self.per_page + 1, self.cap + 1)
+        if found is not None:
+            self._found = found
         more = len(rows) > self.per_page
         rows = rows[: self.per_page]
         if not rows and number > 1:
@@ -139,7 +147,7 @@ class CappedPaginator(Paginator):
     def _counted(self) -> tuple[int, bool]:
         if self._exact is not None:
             return self._exact, True
-        found = self.listing.count_upto(self.cap + 1)
+        found = self._found if self._found is not None else self.listing.count_upto(self.cap + 1)
         if found <= self.cap and found >= self._at_least:
             return found, True
         # More than the cap (or rows came in between the two queries): a lower bound.

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -104,6 +105,10 @@ FILTERS = {
     "all": lambda qs: qs,
     "in progress": lambda qs: qs.filter(status=S.IN_PROGRESS),
     "type": lambda qs: qs.filter(task_type="t.shared_noop"),
+    "two statuses": lambda qs: qs.filter(status__in=[S.PENDING, S.FAILURE]),
+    "key or type": lambda qs: qs.filter(Q(task_key__contains="1") | Q(task_type="t.add")),
+    # A filter with a join of its own, as the task center's "subscribed" tab.
+    "followed by carol": lambda qs: qs.filter(subscribers__user__username="carol"),
 }
 
 
@@ -223,3 +228,41 @@ def test_finding_one_task_follows_the_same_rule(people, mixed, who):
     for task in mixed:
         rule = rules.may_see(user, task, is_subscribed=lambda t=task: (t.pk, user.pk) in followed)
         assert Task.objects.visible_to(user).filter(uuid=task.uuid).exists() == rule, task
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # VACUUM runs outside a transaction
+@pytest.mark.parametrize("status", [S.IN_PROGRESS, S.PENDING])
+def test_a_users_page_of_a_status_walks_her_own_rows_not_every_task_of_it(user, other, status):
+    # 30,000 tasks, a fifth of them of the status; alice follows 300 shared tasks. Her page
+    # and its count test her own rows (her private tasks by index, each followed task by its
+    # key): a few hundred task rows, never the 6,000 of the status, whatever looks cheaper.
+    rng = random.Random(5)
+    statuses = [status, S.SUCCESS, S.SUCCESS, S.SUCCESS, S.FAILURE]
+    tasks = Task.objects.bulk_create(
+        Task(
+            task_type="t.add",
+            task_key=f"k{i}",
+            scope=TaskScope.SHARED if i % 100 == 1 else TaskScope.PRIVATE,
+            status=rng.choice(statuses),
+            created_by=user if i % 100 == 0 else other,
+        )
+        for i in range(30_000)
+    )
+    followed = TaskSubscriber.objects.bulk_create(
+        TaskSubscriber.of(t, user.pk) for t in tasks if t.scope == TaskScope.SHARED
+    )
+    for model in (Task, TaskSubscriber):  # as autovacuum keeps a live database
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
+    of_status = Task.objects.filter(status=status)
+    paginator = CappedPaginator(TaskListing(user=user, tasks=of_status), 25, cap=10_000)
+    with CaptureQueriesContext(connection) as captured:
+        page, count = paginator.page(1), paginator.count
+    want = expected(user, of_status, newest)
+    assert ([t.pk for t in page], count) == (want[:25], len(want))
+    assert of_status.count() > 10 * len(followed)
+    # The page's walk and the count's each test her followed tasks once.
+    for query in captured.captured_queries:
+        assert task_rows_read(query["sql"]) <= 2 * len(followed) + 4 * 26, explain(query["sql"])
+    assert len(captured.captured_queries) == 1  # the page and its count
