@@ -44,12 +44,6 @@ def test_a_bench_passes_only_with_its_result_line(mode, ok, says):
     assert says in said
 
 
-def test_a_bench_listed_as_pending_may_lack_the_line_but_not_crash(monkeypatch):
-    monkeypatch.setattr(smoke, "RESULT_LINE_PENDING", {FAKE})
-    assert smoke.run(FAKE, ["--mode", "none"])[0] is True
-    assert smoke.run(FAKE, ["--mode", "crash"])[0] is False
-
-
 def test_smoke_exits_non_zero_when_a_bench_fails(monkeypatch, capsys):
     monkeypatch.setattr(smoke, "BENCHES", {FAKE: ["--mode", "result"], "tests.bench.missing": []})
     monkeypatch.setattr("sys.argv", ["smoke"])
