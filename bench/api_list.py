@@ -128,10 +128,11 @@ def fill(n_tasks: int) -> None:
             f"TRUNCATE {TaskSubscriber._meta.db_table}, {Task._meta.db_table} "
             "RESTART IDENTITY CASCADE"
         )
-    User.objects.filter(username__startswith="bench_").delete()
+    name = User.USERNAME_FIELD  # any user model: its login field names the bench's users
+    User.objects.filter(**{f"{name}__startswith": "bench_"}).delete()
     users = User.objects.bulk_create(
-        [User(username=f"bench_u{i:04d}") for i in range(USERS)]
-        + [User(username="bench_staff", is_staff=True)]
+        [User(**{name: f"bench_u{i:04d}"}) for i in range(USERS)]
+        + [User(**{name: "bench_staff"}, is_staff=True)]
     )
     user_ids = [u.pk for u in users[:USERS]]
     staff_id = users[-1].pk
@@ -341,9 +342,10 @@ def main() -> None:
         fill(args.tasks)
     User = get_user_model()
     # 100 users (5 on small data), the same ones on every run.
-    members = list(User.objects.filter(username__startswith="bench_u").order_by("username"))
+    name = User.USERNAME_FIELD
+    members = list(User.objects.filter(**{f"{name}__startswith": "bench_u"}).order_by(name))
     members = members[:: 200 if small else 10]
-    staff = [User.objects.get(username="bench_staff")]
+    staff = [User.objects.get(**{name: "bench_staff"})]
     compared = views()
     lines = [
         (f"{who}_{status}", people, status)

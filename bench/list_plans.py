@@ -47,8 +47,8 @@ def queries():
     from tasks_app.paging import CappedPaginator
     from tasks_app.selectors import TaskListing
 
-    users = get_user_model().objects
-    member, staff = users.get(username="bench_u0007"), users.get(username="bench_staff")
+    users, name = get_user_model().objects, get_user_model().USERNAME_FIELD
+    member, staff = users.get(**{name: "bench_u0007"}), users.get(**{name: "bench_staff"})
     now = timezone.now()
     some = Task.objects.order_by("id").values("uuid", "task_key").first()
     followed = TaskSubscriber.objects.order_by("id").values_list("task_id", flat=True).first()

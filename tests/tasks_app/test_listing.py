@@ -108,7 +108,7 @@ FILTERS = {
     "two statuses": lambda qs: qs.filter(status__in=[S.PENDING, S.FAILURE]),
     "key or type": lambda qs: qs.filter(Q(task_key__contains="1") | Q(task_type="t.add")),
     # A filter with a join of its own, as the task center's "subscribed" tab.
-    "followed by carol": lambda qs: qs.filter(subscribers__user__username="carol"),
+    "followed by carol": lambda qs: qs.filter(subscribers__user__email="carol@example.com"),
 }
 
 
