@@ -11,6 +11,7 @@ subscriber tables that no plan used. Run it after ``bench/api_list.py`` filled t
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -168,6 +169,7 @@ def main() -> None:
         )
         indexes = {row[0] for row in cursor.fetchall()}
         used: set[str] = set()
+        figures: dict[str, dict] = {}
         for label, sql, params in queries():
             if sql.startswith("EXPLAIN"):  # the planner's estimate: nothing to read
                 print(f"== {label}: the planner's estimate, no row read")
@@ -180,7 +182,12 @@ def main() -> None:
             took = next((line.strip() for line in plan if line.startswith("Execution")), "")
             print(f"== {label}: {', '.join(names) or 'no index'} | {took}, {buffers}")
             print("\n".join(f"   {line}" for line in plan))
-    print("== indexes no plan used:", ", ".join(sorted(indexes - used)) or "none")
+            ms = re.search(r"([\d.]+) ms", took)
+            figures[label] = {"indexes": names, "execution_ms": float(ms[1]) if ms else None}
+    unused = sorted(indexes - used)
+    print("== indexes no plan used:", ", ".join(unused) or "none")
+    summary = {"bench": "bench.list_plans", "plans": figures, "unused_indexes": unused}
+    print(f"RESULT {json.dumps(summary, sort_keys=True)}", flush=True)
 
 
 if __name__ == "__main__":

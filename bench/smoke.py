@@ -29,6 +29,7 @@ BENCHES: dict[str, list[str]] = {
     "bench.json_walk": ["--rounds", "1"],
     "bench.state_ops": ["--keys", "20", "--passes", "1", "--rounds", "1", "--chunk", "10"],
     "bench.api_list": ["--tasks", "2000", "--repeat", "1"],
+    "bench.list_plans": [],  # on the data api_list.py just filled
 }
 TIMEOUT = 240  # seconds per bench; a tiny run takes a few
 

@@ -62,5 +62,5 @@ def test_every_bench_module_is_in_the_smoke_run():
         if '__name__ == "__main__"' in p.read_text()
     }
     # Not benchmarks: the smoke runner itself, and the plans printer (no figures).
-    assert scripts - set(smoke.BENCHES) <= {"bench.smoke", "bench.list_plans"}
+    assert scripts - set(smoke.BENCHES) <= {"bench.smoke"}
     assert "bench.drain" in scripts
