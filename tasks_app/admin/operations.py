@@ -175,17 +175,8 @@ class OperatorActionAdmin(StorableLookupsMixin, admin.ModelAdmin):
     list_display = ("created_at", "actor_name", "action", "target_type", "target_id", "reason")
     list_filter = ("action", "target_type", "created_at")
     search_fields = ("actor_name", "target_id", "reason")
-    readonly_fields = (
-        "created_at",
-        "actor",
-        "actor_name",
-        "action",
-        "target_type",
-        "target_id",
-        "before",
-        "after",
-        "reason",
-    )
+    # Every column is read only: the trail is written by the services alone.
+    readonly_fields = tuple(f.name for f in OperatorAction._meta.fields if not f.primary_key)
     show_full_result_count = False
 
     def has_add_permission(self, request) -> bool:
