@@ -33,24 +33,10 @@ from tests.factories import (
     json_pk,
     operator,
 )
-from tests.tasks_app.api.schema_check import SchemaCheckedClient
 
 pytestmark = pytest.mark.django_db
 AUDIT = "/api/v1/audit/"
 SCHEDULE = {"task_type": "t.shared_noop", "kind": "cron", "cron": "0 3 * * *"}
-
-
-@pytest.fixture
-def client_for(db):
-    """``client_for(user)``: a schema-checked API client signed in as ``user`` (None: anonymous)."""
-
-    def make(user=None) -> SchemaCheckedClient:
-        client = SchemaCheckedClient()
-        if user is not None:
-            client.force_authenticate(user)
-        return client
-
-    return make
 
 
 @pytest.fixture

@@ -36,6 +36,7 @@ from tests.factories import (
     UserFactory,
     grant,
 )
+from tests.tasks_app.admin.test_operations_admin import form as schedule_form
 
 pytestmark = pytest.mark.django_db
 
@@ -184,21 +185,7 @@ SCHEDULE_BODY = {"task_type": "t.shared_noop", "kind": "cron", "cron": "0 3 * * 
 
 
 def admin_schedule_form(**values) -> dict[str, Any]:
-    data = {
-        "name": "m-new",
-        "task_type": "t.shared_noop",
-        "kind": "cron",
-        "cron": "0 3 * * *",
-        "parameters": "{}",
-        "task_key": "",
-        "scope": "shared",
-        "enabled": "on",
-        "interval_seconds": "",
-        "run_at_0": "",
-        "run_at_1": "",
-    }
-    data.update(values)
-    return data
+    return schedule_form(**{"name": "m-new", **values})
 
 
 def via_api(action: str, w: World, user) -> Any:
